@@ -1,0 +1,1 @@
+// X module; see the target's description in Package.swift.

@@ -1,0 +1,2 @@
+import FaceKit
+print("facecli")

@@ -1,0 +1,2 @@
+import XCTest
+final class FaceKitPlaceholderTests: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
