@@ -6,13 +6,13 @@
 /// down-sampling. The mean over a rectangle is separable, so we sum along rows first and then along
 /// columns: O(H·outW + outH·outW) windows instead of O(outH·outW) rectangles. `Naive.resizeArea`
 /// is the oracle (it differs only in float summation order).
-enum AreaResample {
+public enum AreaResample {
     /// Floats `resampleScratchCount` needs: one row-summed copy of the source rows.
-    static func scratchCount(sourceHeight: Int, outWidth: Int) -> Int { sourceHeight * outWidth * 3 }
+    public static func scratchCount(sourceHeight: Int, outWidth: Int) -> Int { sourceHeight * outWidth * 3 }
 
     /// Resamples the `height × width` RGB region starting at `source` (rows `rowStride` bytes apart)
     /// to `[outHeight, outWidth, 3]` floats `(mean − 127.5) · 0.0078125`.
-    static func resample(source: UnsafePointer<UInt8>, rowStride: Int, height: Int, width: Int,
+    public static func resample(source: UnsafePointer<UInt8>, rowStride: Int, height: Int, width: Int,
                          output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
                          scratch: UnsafeMutablePointer<Float>) {
         // scratch [height, outWidth, 3]: per-row sums over each output column's window.
