@@ -25,20 +25,29 @@ public enum DirectConvPReLU {
         let total = g.batch * plane
         let rowLength = g.kernelWidth * cin        // a kernel row reads kW·Cin consecutive floats
         let inRow = g.inWidth * cin
-        /// Top-left input of output pixel `p` (flat over batch, rows, columns).
-        @inline(__always) func origin(_ p: Int) -> UnsafePointer<Float> {
-            let n = p / plane, r = p - n * plane
-            let oy = r / g.outWidth, ox = r - oy * g.outWidth
-            return input + ((n * g.inHeight + oy * g.strideHeight) * g.inWidth + ox * g.strideWidth) * cin
+        // Top-left input of each output pixel, walked in flat order (batch, rows, columns) by a
+        // cursor: no integer division per pixel.
+        var n = 0, oy = 0, ox = 0
+        let rowStep = g.strideHeight * inRow, imageStep = g.inHeight * inRow
+        var rowStart = input, imageStart = input
+        @inline(__always) func next() -> UnsafePointer<Float> {
+            let origin = rowStart + ox * g.strideWidth * cin
+            ox += 1
+            if ox == g.outWidth {
+                ox = 0; oy += 1; rowStart += rowStep
+                if oy == g.outHeight { oy = 0; n += 1; imageStart += imageStep; rowStart = imageStart }
+            }
+            return origin
         }
         // Blocks of 6 output pixels taken in flat order, so blocks run across row and image ends
-        // (short rows and tiny maps stay in the fast path); a last partial block recomputes its
+        // (short rows and tiny maps stay in the fast path); a last partial block repeats its
         // final pixel and stores only the real ones.
         var p = 0
         while p < total {
             let count = min(6, total - p)
-            let x0 = origin(p), x1 = origin(p + min(1, count - 1)), x2 = origin(p + min(2, count - 1))
-            let x3 = origin(p + min(3, count - 1)), x4 = origin(p + min(4, count - 1)), x5 = origin(p + min(5, count - 1))
+            let x0 = next()
+            let x1 = count > 1 ? next() : x0, x2 = count > 2 ? next() : x1, x3 = count > 3 ? next() : x2
+            let x4 = count > 4 ? next() : x3, x5 = count > 5 ? next() : x4
             for co in stride(from: 0, to: cout, by: 16) {
                 let b = load16(bias + co)
                 var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b
