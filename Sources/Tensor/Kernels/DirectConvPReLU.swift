@@ -12,14 +12,16 @@ public enum DirectConvPReLU {
     /// Output channels rounded up to the 16-wide blocks the kernel computes.
     public static func paddedChannels(_ c: Int) -> Int { (c + 15) / 16 * 16 }
 
+    /// Valid (unpadded) convolutions only, as every MTCNN layer; others go through `Ops.conv2d`.
+    public static func applies(_ g: ConvGeometry) -> Bool {
+        g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+    }
+
     /// input `[N, H, W, Cin]`, weights `[kH, kW, Cin, P]`, bias `[P]`, alpha `[P]` or nil (linear)
-    /// with P = `paddedChannels(Cout)`; output `[N, outH, outW, Cout]`. Any stride and padding.
+    /// with P = `paddedChannels(Cout)`; output `[N, outH, outW, Cout]`. Any stride, no padding.
     public static func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            alpha: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry) {
-        if g.padTop != 0 || g.padLeft != 0 || g.padBottom != 0 || g.padRight != 0 {
-            runClipped(input: input, weights: weights, bias: bias, alpha: alpha, output: output, geometry: g)
-            return
-        }
+        precondition(applies(g), "DirectConvPReLU: padded convolutions are not supported (\(g))")
         let cin = g.inChannels, cout = g.outChannels, wstride = paddedChannels(cout)
         let plane = g.outHeight * g.outWidth
         let total = g.batch * plane
@@ -74,38 +76,6 @@ public enum DirectConvPReLU {
                 if count > 5 { store(a5, o + 5 * cout, alpha: al, lanes: lanes) }
             }
             p += count
-        }
-    }
-
-    /// Padded geometries: one pixel at a time with window clipping (MTCNN never pads).
-    static func runClipped(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                           alpha: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry) {
-        let cin = g.inChannels, cout = g.outChannels, wstride = paddedChannels(cout)
-        for n in 0..<g.batch {
-            let image = input + n * g.inHeight * g.inWidth * cin
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    let out = output + ((n * g.outHeight + oy) * g.outWidth + ox) * cout
-                    for co in stride(from: 0, to: cout, by: 16) {
-                        var a = load16(bias + co)
-                        for ky in 0..<g.kernelHeight {
-                            let iy = oy * g.strideHeight - g.padTop + ky
-                            if iy < 0 || iy >= g.inHeight { continue }
-                            for kx in 0..<g.kernelWidth {
-                                let ix = ox * g.strideWidth - g.padLeft + kx
-                                if ix < 0 || ix >= g.inWidth { continue }
-                                let x = image + (iy * g.inWidth + ix) * cin
-                                var w = weights + (ky * g.kernelWidth + kx) * cin * wstride + co
-                                for ci in 0..<cin {
-                                    a = a.addingProduct(SIMD16(repeating: x[ci]), load16(w))
-                                    w += wstride
-                                }
-                            }
-                        }
-                        store(a, out + co, alpha: alpha.map { $0 + co }, lanes: min(16, cout - co))
-                    }
-                }
-            }
         }
     }
 
