@@ -5,13 +5,9 @@ enum DetectCommand: Command {
     static let options: [OptionSpec] = [
         .value("min-face", "px", help: "Smallest face to find, in pixels.", default: "20"),
         .value("annotate", "dir", help: "Write a copy of each image with boxes and landmarks drawn into this folder."),
-        .flag("json", help: "Print one JSON object per image instead of text."),
+        CommonOptions.json,
         CommonOptions.threads,
     ]
-    static let positionals = [PositionalSpec("image", help: "JPEG or PNG images.", variadic: true)]
+    static let positionals = [CommonOptions.images]
     static let isBuilt = false
-
-    static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        throw CLIError.notBuilt(command: name)
-    }
 }

@@ -16,8 +16,4 @@ enum TrainCommand: Command {
     ]
     static let positionals = [PositionalSpec("data", help: "Dataset folder.")]
     static let isBuilt = false
-
-    static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        throw CLIError.notBuilt(command: name)
-    }
 }

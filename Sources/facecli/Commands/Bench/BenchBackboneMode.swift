@@ -2,8 +2,4 @@
 enum BenchBackboneMode: BenchMode {
     static let selector = OptionSpec.value("backbone", "name", help: "Benchmark a backbone: mobilenet, mobilenetv2 or inceptionv3.")
     static let isBuilt = false
-
-    static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        throw CLIError.notBuilt(command: "bench --backbone")
-    }
 }
