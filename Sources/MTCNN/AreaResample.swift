@@ -6,45 +6,53 @@
 /// down-sampling. The mean over a rectangle is separable, so we sum along rows first and then along
 /// columns: O(H·outW + outH·outW) windows instead of O(outH·outW) rectangles. `Naive.resizeArea`
 /// is the oracle (it differs only in float summation order).
-enum AreaResample {
+public enum AreaResample {
     /// Floats `resampleScratchCount` needs: one row-summed copy of the source rows.
-    static func scratchCount(sourceHeight: Int, outWidth: Int) -> Int { sourceHeight * outWidth * 3 }
+    public static func scratchCount(sourceHeight: Int, outWidth: Int) -> Int { sourceHeight * outWidth * 3 }
 
     /// Resamples the `height × width` RGB region starting at `source` (rows `rowStride` bytes apart)
     /// to `[outHeight, outWidth, 3]` floats `(mean − 127.5) · 0.0078125`.
-    static func resample(source: UnsafePointer<UInt8>, rowStride: Int, height: Int, width: Int,
+    public static func resample(source: UnsafePointer<UInt8>, rowStride: Int, height: Int, width: Int,
                          output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
                          scratch: UnsafeMutablePointer<Float>) {
         // scratch [height, outWidth, 3]: per-row sums over each output column's window.
-        for y in 0..<height {
-            let row = source + y * rowStride
-            let dst = scratch + y * outWidth * 3
+        // Column windows are the same for every row: one table (on the stack for crops).
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * outWidth) { windows in
             for ox in 0..<outWidth {
-                let xa = ox * width / outWidth, xb = ((ox + 1) * width + outWidth - 1) / outWidth
-                var r: Float = 0, g: Float = 0, b: Float = 0
-                var p = row + xa * 3
-                for _ in xa..<xb {
-                    r += Float(p[0]); g += Float(p[1]); b += Float(p[2])
-                    p += 3
+                windows[2 * ox] = ox * width / outWidth
+                windows[2 * ox + 1] = ((ox + 1) * width + outWidth - 1) / outWidth
+            }
+            for y in 0..<height {
+                let row = source + y * rowStride
+                let dst = scratch + y * outWidth * 3
+                for ox in 0..<outWidth {
+                    let xa = windows[2 * ox], xb = windows[2 * ox + 1]
+                    var r: Float = 0, g: Float = 0, b: Float = 0
+                    var p = row + xa * 3
+                    for _ in xa..<xb {
+                        r += Float(p[0]); g += Float(p[1]); b += Float(p[2])
+                        p += 3
+                    }
+                    dst[ox * 3] = r; dst[ox * 3 + 1] = g; dst[ox * 3 + 2] = b
                 }
-                dst[ox * 3] = r; dst[ox * 3 + 1] = g; dst[ox * 3 + 2] = b
             }
-        }
-        let rowFloats = outWidth * 3
-        for oy in 0..<outHeight {
-            let ya = oy * height / outHeight, yb = ((oy + 1) * height + outHeight - 1) / outHeight
-            let out = output + oy * rowFloats
-            for i in 0..<rowFloats { out[i] = 0 }
-            for y in ya..<yb {
-                let src = scratch + y * rowFloats
-                for i in 0..<rowFloats { out[i] += src[i] }
-            }
-            // Columns differ in window width, so the divisor is per output column.
-            for ox in 0..<outWidth {
-                let xa = ox * width / outWidth, xb = ((ox + 1) * width + outWidth - 1) / outWidth
-                let inv = 1 / Float((yb - ya) * (xb - xa))
-                for c in 0..<3 {
-                    out[ox * 3 + c] = (out[ox * 3 + c] * inv - 127.5) * 0.0078125
+            let rowFloats = outWidth * 3
+            for oy in 0..<outHeight {
+                let ya = oy * height / outHeight, yb = ((oy + 1) * height + outHeight - 1) / outHeight
+                let out = output + oy * rowFloats
+                let first = scratch + ya * rowFloats
+                for i in 0..<rowFloats { out[i] = first[i] }
+                for y in (ya + 1)..<max(yb, ya + 1) {
+                    let src = scratch + y * rowFloats
+                    for i in 0..<rowFloats { out[i] += src[i] }
+                }
+                // Columns differ in window width, so the divisor is per output column.
+                let rows = Float(yb - ya)
+                for ox in 0..<outWidth {
+                    let inv = 1 / (rows * Float(windows[2 * ox + 1] - windows[2 * ox]))
+                    for c in 0..<3 {
+                        out[ox * 3 + c] = (out[ox * 3 + c] * inv - 127.5) * 0.0078125
+                    }
                 }
             }
         }
