@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: hotSettings),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: hotSettings),
-        .testTarget(name: "MTCNNTests", dependencies: ["MTCNN"]),
+        .testTarget(name: "MTCNNTests", dependencies: ["MTCNN"], exclude: ["Goldens"]),
         .testTarget(name: "MTLNetTests", dependencies: ["MTLNet"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit"]),
         .testTarget(name: "CLITests", dependencies: ["facecli"]),
