@@ -55,9 +55,9 @@ public struct FeaturePipeline {
         var rows: [[Float]?] = []          // [samples · views], nil until computed
         var pending: [(row: Int, image: RGBImage)] = []
         var skipped: [String] = [], noFace = Set<Int>()
-        func flush() {
+        func flush() throws {
             guard !pending.isEmpty else { return }
-            let out = extractor.features(pending.map(\.image))   // [pending, f]
+            let out = try extractor.features(pending.map(\.image))   // [pending, f]
             precondition(out.shape == [pending.count, f], "FeatureExtractor \(extractor.name) returned \(out.shape), expected \([pending.count, f])")
             for (j, p) in pending.enumerated() {
                 let values = Array(out.scalars[(j * f)..<((j + 1) * f)])
@@ -84,10 +84,10 @@ public struct FeaturePipeline {
                 }
             }
             rows += cached
-            if pending.count >= batchSize { flush() }
+            if pending.count >= batchSize { try flush() }
             progress(i + 1, samples.count)
         }
-        flush()
+        try flush()
         let kept = samples.indices.filter { !noFace.contains($0) }
         var scalars = [Float](); scalars.reserveCapacity(kept.count * views * f)
         for i in kept { for v in 0..<views { scalars += rows[i * views + v]! } }
