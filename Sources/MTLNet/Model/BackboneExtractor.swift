@@ -13,7 +13,7 @@ public final class BackboneExtractor: FeatureExtractor {
     public init(weightsPath: String, inputSize: Int = 128) throws {
         backbone = try Backbone(contentsOf: weightsPath, inputSize: inputSize)
         self.weightsPath = weightsPath
-        weightsSHA256 = SHA256.hex(try MappedFile(path: weightsPath).bytes)
+        weightsSHA256 = try FeaturePipeline.contentHash(weightsPath)
     }
 
     public var name: String { backbone.name }
