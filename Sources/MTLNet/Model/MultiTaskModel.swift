@@ -1,0 +1,125 @@
+import Foundation
+import Layers
+import Support
+import Tensor
+
+/// Everything a trained model file says about itself (the `.fcw` header's metadata).
+public struct ModelInfo: Codable, Equatable, Sendable {
+    public static let kind = "facecli-multitask-model"
+    public static let formatVersion = 1
+
+    public struct Backbone: Codable, Equatable, Sendable {
+        public var name: String
+        /// SHA-256 of the backbone weights file the head was trained on.
+        public var weightsSHA256: String
+        public var featureCount: Int
+
+        // Spelled so that snake-case conversion round-trips (`weights_sha256` in the file).
+        enum CodingKeys: String, CodingKey { case name, weightsSHA256 = "weightsSha256", featureCount }
+
+        public init(name: String, weightsSHA256: String, featureCount: Int) {
+            self.name = name; self.weightsSHA256 = weightsSHA256; self.featureCount = featureCount
+        }
+    }
+
+    /// One held-out test image: where it was and what it contained.
+    public struct HeldOut: Codable, Equatable, Sendable {
+        public var path: String     // relative to its dataset root
+        public var sha256: String   // of the file content
+
+        public init(path: String, sha256: String) { self.path = path; self.sha256 = sha256 }
+    }
+
+    public var kind = ModelInfo.kind
+    public var formatVersion = ModelInfo.formatVersion
+    public var backbone: Backbone
+    /// Side of the square face crop given to the backbone.
+    public var inputSize: Int
+    public var normalization: String
+    /// How faces were prepared: `aligned` (given crops, resized) or `mtcnn` (detected and aligned).
+    public var preprocessing: String
+    public var tasks: [TaskInfo]
+    public var hidden: Int
+    public var dropout: Float
+    public var settings: TrainingSettings
+    public var testSplit: [HeldOut]
+    /// Validation curves per epoch, for reports.
+    public var history: [EpochRecord]
+
+    public init(backbone: Backbone, inputSize: Int, normalization: String, preprocessing: String, tasks: [TaskInfo],
+                hidden: Int, dropout: Float, settings: TrainingSettings, testSplit: [HeldOut], history: [EpochRecord]) {
+        self.backbone = backbone; self.inputSize = inputSize; self.normalization = normalization
+        self.preprocessing = preprocessing; self.tasks = tasks; self.hidden = hidden; self.dropout = dropout
+        self.settings = settings; self.testSplit = testSplit; self.history = history
+    }
+}
+
+/// A trained multi-task model: the head's weights and the description of how to use them.
+/// Stored as one `.fcw` weight file (metadata = `ModelInfo`, tensors = head parameters).
+public final class MultiTaskModel {
+    public let info: ModelInfo
+    public let head: MultiTaskHead
+
+    public init(info: ModelInfo, head: MultiTaskHead) {
+        precondition(head.classCounts == info.tasks.map(\.labels.count), "MultiTaskModel: head sizes do not match the tasks")
+        self.info = info; self.head = head
+    }
+
+    /// Writes the model atomically (an interrupted save never leaves a broken file).
+    public func save(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let json = try encoder.encode(info)
+        guard let metadata = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            throw FileError(.badData, path: path, "model description is not a JSON object")
+        }
+        try WeightFile.write(path: path, tensors: head.parameters.map { ($0.name, $0.value) }, metadata: metadata)
+    }
+
+    /// Reads a model file; a damaged file, a file of another kind or version, or tensors that do
+    /// not match the description are refused with an error naming the file.
+    public convenience init(path: String) throws {
+        let file = try WeightFile(path: path)
+        func bad(_ reason: String) -> FileError { FileError(.badData, path: path, reason) }
+        guard let kind = file.string("kind") else { throw bad("not a facecli multi-task model (no 'kind' in its metadata; is it a backbone weight file?)") }
+        guard kind == ModelInfo.kind else { throw bad("not a facecli multi-task model (it is a '\(kind)' file)") }
+        guard let version = file.metadata["format_version"] as? Int, version == ModelInfo.formatVersion else {
+            throw bad("model format version \(file.metadata["format_version"] ?? "?") is not supported (this build reads \(ModelInfo.formatVersion))")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let info: ModelInfo
+        do { info = try decoder.decode(ModelInfo.self, from: file.metadataJSON) } catch {
+            throw bad("malformed model description: \(error)")
+        }
+        guard !info.tasks.isEmpty, info.tasks.allSatisfy({ !$0.labels.isEmpty }), info.hidden > 0, info.backbone.featureCount > 0 else {
+            throw bad("malformed model description: no tasks, a task without labels, or a non-positive size")
+        }
+        let head = MultiTaskHead(featureCount: info.backbone.featureCount, hidden: info.hidden,
+                                 classCounts: info.tasks.map(\.labels.count), dropout: info.dropout, seed: 0)
+        for p in head.parameters { p.value = try file.tensor(p.name, shape: p.value.shape) }
+        self.init(info: info, head: head)
+    }
+
+    /// Refuses a feature extractor other than the one the head was trained on.
+    public func checkBackbone(_ extractor: FeatureExtractor, modelPath: String) throws {
+        let b = info.backbone
+        guard extractor.name == b.name else {
+            throw FileError(.badData, path: modelPath, "was trained on backbone '\(b.name)', not '\(extractor.name)'")
+        }
+        guard extractor.weightsSHA256 == b.weightsSHA256 else {
+            throw FileError(.badData, path: modelPath, "was trained on \(b.name) weights with sha256 \(b.weightsSHA256.prefix(12))…, "
+                            + "but the \(b.name) weights present have sha256 \(extractor.weightsSHA256.prefix(12))…: retrain the model or install the matching weights")
+        }
+        guard extractor.featureCount == b.featureCount, extractor.inputSize == info.inputSize else {
+            throw FileError(.badData, path: modelPath, "expects \(b.featureCount) features from \(info.inputSize)-pixel faces, "
+                            + "the backbone gives \(extractor.featureCount) from \(extractor.inputSize)")
+        }
+    }
+
+    /// Class probabilities per task for features `[N, featureCount]` (dropout off).
+    public func probabilities(features: Tensor) -> [Tensor] {
+        head.training = false
+        return head.probabilities(features)
+    }
+}

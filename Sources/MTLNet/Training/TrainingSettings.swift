@@ -1,0 +1,46 @@
+/// Every knob of a training run, stored in the model file so that a run can be reproduced.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    /// What early stopping and the learning-rate schedule watch on the validation part.
+    public enum Monitor: String, Codable, Sendable {
+        /// Sum over tasks of the validation cross-entropy (lower is better).
+        case loss
+        /// Mean over tasks of the validation accuracy (higher is better).
+        case accuracy
+    }
+
+    public var preset: String
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    /// Early stopping: epochs without improvement before stopping (the best epoch is restored).
+    public var patience: Int
+    public var monitor: Monitor
+    /// Reduce-on-plateau: multiply the learning rate by `lrFactor` after `lrPatience` flat epochs.
+    public var lrFactor: Float
+    public var lrPatience: Int
+    public var minLearningRate: Float
+    public var hidden: Int
+    public var dropout: Float
+    /// Views per training image: the image itself plus `augmentViews − 1` augmented copies.
+    public var augmentViews: Int
+    public var seed: UInt64
+    public var testFraction: Double
+    /// Share of the training part held back for early stopping and learning-rate decisions.
+    public var validationFraction: Double
+
+    /// The paper's schedule (Aboluhom & Kandilli 2025): Adam lr 1e-4, batch 32, up to 100 epochs,
+    /// early stopping after 3 epochs without improvement of accuracy, reduce-LR-on-plateau ×0.5,
+    /// 128-unit shared layer, 70/30 split. The paper names neither the dropout rate nor the
+    /// plateau patience nor its augmentation: we take Keras's usual 0.5 dropout, a plateau patience
+    /// of 2 (Keras's default of 10 could never act before early stopping at 3) and no augmentation.
+    public static let paper = TrainingSettings(
+        preset: "paper", epochs: 100, batchSize: 32, learningRate: 1e-4, patience: 3, monitor: .accuracy,
+        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 1,
+        seed: 1, testFraction: 0.3, validationFraction: 0.15)
+
+    /// The defaults of `facecli train`: the best settings found for a Pi (see README).
+    public static let standard = TrainingSettings(
+        preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
+        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 4,
+        seed: 1, testFraction: 0.3, validationFraction: 0.15)
+}

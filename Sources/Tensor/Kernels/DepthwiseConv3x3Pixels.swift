@@ -1,0 +1,108 @@
+/// Pixel-outer 3×3 depthwise body (stride 1 and 2, any padding): for each output pixel the 9 tap
+/// pointers are set up once (taps in the padding point at a row of zeros) and the inner loop runs over
+/// channels, so there is no border path and no per-row weight set-up. Weights and bias are packed per
+/// block of 16 channels (`packDepthwise3x3`). Computes output rows `rows` (flat over `N · outH`).
+@inline(__always)
+func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
+                        stride s: Int, rows: Range<Int>) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 11 * g.inChannels) { scratch in
+        let zeros = scratch.baseAddress!, packed = zeros + g.inChannels
+        zeros.initialize(repeating: 0, count: g.inChannels)
+        packDepthwise3x3(weights: weights, bias: bias, channels: g.inChannels, into: packed)
+        depthwise3x3Pixels(input: input, weights: weights, bias: bias, output: output, geometry: g,
+                           activation: activation, stride: s, rows: rows, zeros: zeros, packedWeights: packed)
+    }
+}
+
+@inline(__always)
+private func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
+                                stride s: Int, rows: Range<Int>, zeros: UnsafePointer<Float>,
+                                packedWeights: UnsafePointer<Float>) {
+    let c = g.inChannels, inW = g.inWidth, outW = g.outWidth
+    let bounds = activation.clampBounds
+    let low = SIMD8<Float>(repeating: bounds.low), high = SIMD8<Float>(repeating: bounds.high)
+    let w0 = weights, w1 = weights + c, w2 = weights + 2 * c, w3 = weights + 3 * c, w4 = weights + 4 * c
+    let w5 = weights + 5 * c, w6 = weights + 6 * c, w7 = weights + 7 * c, w8 = weights + 8 * c
+    // Channel tiles of 256: their packed weights (10 KiB) stay in L1 while every pixel of the rows is visited.
+    for tileStart in stride(from: 0, to: c, by: 256) {
+    let tileEnd = tileStart + 256 < c ? tileStart + 256 : c
+    for r in rows {
+        let n = r / g.outHeight, oy = r % g.outHeight
+        let image = input + n * g.inHeight * inW * c
+        let y0 = oy * s - g.padTop
+        @inline(__always) func row(_ y: Int) -> UnsafePointer<Float>? { y >= 0 && y < g.inHeight ? image + y * inW * c : nil }
+        let rowA = row(y0), rowB = row(y0 + 1), rowC = row(y0 + 2)
+        for ox in 0..<outW {
+            let x0 = ox * s - g.padLeft
+            @inline(__always) func tap(_ row: UnsafePointer<Float>?, _ x: Int) -> UnsafePointer<Float> {
+                guard let row, x >= 0, x < inW else { return zeros }
+                return row + x * c
+            }
+            let p0 = tap(rowA, x0), p1 = tap(rowA, x0 + 1), p2 = tap(rowA, x0 + 2)
+            let p3 = tap(rowB, x0), p4 = tap(rowB, x0 + 1), p5 = tap(rowB, x0 + 2)
+            let p6 = tap(rowC, x0), p7 = tap(rowC, x0 + 1), p8 = tap(rowC, x0 + 2)
+            let out = output + (r * outW + ox) * c
+            var ch = tileStart
+            // 16 channels per step: both halves of each 64-byte line are read together, which matters when
+            // C is a multiple of 1024 and all 9 taps fall into one L1 set.
+            var packed = packedWeights + tileStart * 10
+            while ch + 16 <= tileEnd {
+                @inline(__always) func v(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch) }
+                @inline(__always) func u(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch + 8) }
+                @inline(__always) func k(_ i: Int) -> SIMD8<Float> { SIMD8(loading: packed + 8 * i) }
+                var a = k(0), b = k(1)
+                a = a.addingProduct(v(p0), k(2)); b = b.addingProduct(u(p0), k(3))
+                a = a.addingProduct(v(p1), k(4)); b = b.addingProduct(u(p1), k(5))
+                a = a.addingProduct(v(p2), k(6)); b = b.addingProduct(u(p2), k(7))
+                a = a.addingProduct(v(p3), k(8)); b = b.addingProduct(u(p3), k(9))
+                a = a.addingProduct(v(p4), k(10)); b = b.addingProduct(u(p4), k(11))
+                a = a.addingProduct(v(p5), k(12)); b = b.addingProduct(u(p5), k(13))
+                a = a.addingProduct(v(p6), k(14)); b = b.addingProduct(u(p6), k(15))
+                a = a.addingProduct(v(p7), k(16)); b = b.addingProduct(u(p7), k(17))
+                a = a.addingProduct(v(p8), k(18)); b = b.addingProduct(u(p8), k(19))
+                a.clamped(low, high).store(to: out + ch)
+                b.clamped(low, high).store(to: out + ch + 8)
+                ch += 16
+                packed += 160
+            }
+            while ch + 8 <= tileEnd {
+                @inline(__always) func v(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch) }
+                var a = bias.map { v($0) } ?? SIMD8(repeating: 0)
+                var b = v(p1) * v(w1)
+                a = a.addingProduct(v(p0), v(w0)); b = b.addingProduct(v(p2), v(w2))
+                a = a.addingProduct(v(p3), v(w3)); b = b.addingProduct(v(p4), v(w4))
+                a = a.addingProduct(v(p5), v(w5)); b = b.addingProduct(v(p6), v(w6))
+                a = a.addingProduct(v(p7), v(w7)); b = b.addingProduct(v(p8), v(w8))
+                (a + b).clamped(low, high).store(to: out + ch)
+                ch += 8
+            }
+            while ch < tileEnd {
+                var a = bias?[ch] ?? 0
+                a += p0[ch] * w0[ch] + p1[ch] * w1[ch] + p2[ch] * w2[ch]
+                a += p3[ch] * w3[ch] + p4[ch] * w4[ch] + p5[ch] * w5[ch]
+                a += p6[ch] * w6[ch] + p7[ch] * w7[ch] + p8[ch] * w8[ch]
+                out[ch] = a.clamped(bounds.low, bounds.high)
+                ch += 1
+            }
+        }
+    }
+}
+}
+
+/// Packs bias and 3×3 weights of each block of 16 channels together, `[C/16][bias, w0…w8][16]`, so that the
+/// pixel-outer loop reads one weight stream instead of ten (ten streams 4 KiB apart thrash one L1 set when
+/// C = 1024). Channels past the last full block are not packed.
+private func packDepthwise3x3(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, channels c: Int,
+                      into packed: UnsafeMutablePointer<Float>) {
+    var dst = packed
+    for block in stride(from: 0, to: c - 15, by: 16) {
+        for i in 0..<16 { dst[i] = bias?[block + i] ?? 0 }
+        dst += 16
+        for tap in 0..<9 {
+            dst.update(from: weights + tap * c + block, count: 16)
+            dst += 16
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class MTLNetPlaceholderTests: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
