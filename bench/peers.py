@@ -321,11 +321,12 @@ def facecli_binary(explicit: str | None) -> Path:
     return Path(explicit).resolve() if explicit else REPO / ".build" / "release" / "facecli"
 
 
-def measure_facecli(binary: Path, model: str, threads: int, size: int, runs: int) -> dict[str, object]:
+def measure_facecli(binary: Path, model: str, threads: int, size: int, runs: int,
+                    warmup: int) -> dict[str, object]:
     if not binary.exists():
         return {"error": FACECLI_MISSING, "detail": f"{binary} does not exist (swift build -c release)"}
     cmd = [str(binary), "bench", "--backbone", model, "--threads", str(threads), "--input", str(size),
-           "--runs", str(runs), "--json"]
+           "--runs", str(runs), "--warmup", str(warmup), "--json"]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=REPO)
     except subprocess.TimeoutExpired:
@@ -355,11 +356,14 @@ def facecli_version(binary: Path) -> str:
 # --------------------------------------------------------------------------------------------------
 # Report
 
-def fmt_ms(m: dict[str, object]) -> str:
-    return f"{m['median_ms']:.2f}" if "median_ms" in m else str(m.get("error", "n/a"))
+def fmt_ms(m: dict[str, object], key: str = "median_ms") -> str:
+    if key in m:
+        return f"{m[key]:.2f}"
+    return str(m.get("error", f"n/a (no {key})"))
 
 
 def markdown(report: dict[str, object]) -> str:
+    key = report["settings"]["stat"] + "_ms"
     lines = []
     head = ["model", "threads", "facecli ms"] + [f"{PEER_TITLE[p]} ms (facecli/peer)" for p in PEERS] \
         + ["best peer", "facecli / best"]
@@ -367,23 +371,31 @@ def markdown(report: dict[str, object]) -> str:
     lines.append("|" + "---|" * len(head))
     for row in report["results"]:
         ours = row["facecli"]
-        cells = [TITLE[row["model"]], str(row["threads"]), fmt_ms(ours)]
+        cells = [TITLE[row["model"]], str(row["threads"]), fmt_ms(ours, key)]
         for p in PEERS:
             m = row[p]
-            cell = fmt_ms(m)
-            if "median_ms" in m and "median_ms" in ours:
-                cell += f" ({ours['median_ms'] / m['median_ms']:.2f}×)"
+            cell = fmt_ms(m, key)
+            if key in m and key in ours:
+                cell += f" ({ours[key] / m[key]:.2f}×)"
             cells.append(cell)
-        best = row.get("best_peer")
-        cells.append(f"{PEER_TITLE[best]} {row[best]['median_ms']:.2f}" if best else "n/a")
-        cells.append(f"{row['facecli_over_best']:.2f}×" if row.get("facecli_over_best") else "n/a")
+        timed = [p for p in PEERS if key in row[p]]
+        best = min(timed, key=lambda p: row[p][key]) if timed else None
+        cells.append(f"{PEER_TITLE[best]} {row[best][key]:.2f}" if best else "n/a")
+        cells.append(f"{ours[key] / row[best][key]:.2f}×" if best and key in ours else "n/a")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("facecli/peer < 1 means facecli is faster. Median of "
+    lines.append(f"facecli/peer < 1 means facecli is faster. {report['settings']['stat'].capitalize()} of "
                  f"{report['settings']['runs']} runs after {report['settings']['warmup']} warm-up runs, "
                  f"batch 1, {report['settings']['input']}×{report['settings']['input']}×3, random weights.")
     notes = []
+    load = max(report["machine"]["loadavg_1min"], report["machine"]["loadavg_1min_end"])
+    if load > 0.5 * report["machine"]["cores"]:
+        notes.append(f"load average up to {load} on {report['machine']['cores']} cores during the run: "
+                     "other processes competed for the CPU, times are inflated and noisy")
     for row in report["results"]:
+        if "weights" in row["facecli"]:
+            notes.append(f"facecli {row['model']}: weights {row['facecli']['weights']}, "
+                         f"{row['facecli'].get('macs_per_image', '?')} MACs per image")
         for who in ["facecli"] + PEERS:
             if "detail" in row[who]:
                 notes.append(f"{who} {row['model']} {row['threads']}T: {row[who]['detail']}")
@@ -408,26 +420,28 @@ def main_parent(args: argparse.Namespace) -> None:
     if mach["loadavg_1min"] > 0.5:
         log("peers: warning: the machine is busy; timings will be noisy (and slower)")
     dirs = ensure_models(models, args.input)
+    key = args.stat + "_ms"
 
     results = []
     for model in models:
         for t in threads:
             row: dict[str, object] = {"model": model, "threads": t}
             log(f"peers: {TITLE[model]} {t} thread(s): facecli…")
-            row["facecli"] = measure_facecli(binary, model, t, args.input, args.runs)
+            row["facecli"] = measure_facecli(binary, model, t, args.input, args.runs, args.warmup)
             for p in PEERS:
                 log(f"peers: {TITLE[model]} {t} thread(s): {PEER_TITLE[p]}…")
                 row[p] = measure_peer(p, dirs[model], t, args.runs, args.warmup)
-            timed = [p for p in PEERS if "median_ms" in row[p]]
+            timed = [p for p in PEERS if key in row[p]]
             if timed:
-                best = min(timed, key=lambda p: row[p]["median_ms"])
+                best = min(timed, key=lambda p: row[p][key])
                 row["best_peer"] = best
-                if "median_ms" in row["facecli"]:
-                    row["facecli_over_best"] = row["facecli"]["median_ms"] / row[best]["median_ms"]
+                if key in row["facecli"]:
+                    row["facecli_over_best"] = row["facecli"][key] / row[best][key]
             results.append(row)
-            log("peers:   " + ", ".join(f"{w} {fmt_ms(row[w])}" for w in ["facecli"] + PEERS))
+            log("peers:   " + ", ".join(f"{w} {fmt_ms(row[w], key)}" for w in ["facecli"] + PEERS))
 
     report = {"settings": {"input": args.input, "batch": 1, "runs": args.runs, "warmup": args.warmup,
+                           "stat": args.stat,
                            "threads": threads, "models": models},
               "versions": vers, "machine": mach | {"loadavg_1min_end": round(os.getloadavg()[0], 2)},
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "results": results}
@@ -448,7 +462,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="comma-separated: mobilenet, mobilenetv2, inceptionv3 (default: all)")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     ap.add_argument("--runs", type=int, default=50, help="timed runs per measurement (default 50)")
-    ap.add_argument("--warmup", type=int, default=10, help="peer warm-up runs (default 10)")
+    ap.add_argument("--warmup", type=int, default=10, help="untimed runs first, for every runtime (default 10)")
+    ap.add_argument("--stat", choices=["median", "min"], default="median",
+                    help="statistic compared in the table (default median; min is steadier on a busy machine)")
     ap.add_argument("--input", type=int, default=128, help="input side in pixels (default 128)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     ap.add_argument("--skip-install", action="store_true",
