@@ -6,7 +6,9 @@
 Images: <shared>/data/bench/mtcnn_*_640x480.png. facenet-pytorch runs with torch.set_num_threads(1) on the
 decoded image (numpy, decoding not timed); facecli runs `facecli bench --detect IMAGE --threads 1 --json`
 (decoding not timed either). The two alternate for --rounds rounds so that a busy machine hurts both
-alike; per image the median over all rounds is reported, with the speed-up (facenet ms / facecli ms).
+alike; per image the median over all rounds is reported, with the speed-up (facenet ms / facecli ms),
+for wall time and for process CPU time (the fair figure when the machine is shared: it excludes the
+time spent waiting for a core).
 Needs torch, Pillow and facenet-pytorch (`pip install --no-deps facenet-pytorch==2.6.0`, plus requests, tqdm).
 """
 import argparse
@@ -33,19 +35,20 @@ def shared_data(repo):
 def time_facenet(mtcnn, pixels, runs):
     for _ in range(3):
         mtcnn.detect(pixels)
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         boxes, _ = mtcnn.detect(pixels)
         times.append((time.perf_counter() - t) * 1000)
-    return times, 0 if boxes is None else len(boxes)
+        cpu.append((time.process_time() - c) * 1000)
+    return statistics.median(times), statistics.median(cpu), 0 if boxes is None else len(boxes)
 
 
 def time_facecli(binary, path, runs):
     out = subprocess.run([binary, "bench", "--detect", path, "--threads", "1", "--runs", str(runs), "--json"],
                          check=True, capture_output=True, text=True).stdout
     r = json.loads(out)
-    return r["median_ms"], r["faces"]
+    return r["median_ms"], r["cpu_median_ms"], r["faces"]
 
 
 def main():
@@ -66,22 +69,27 @@ def main():
     rows = []
     for path in images:
         pixels = np.asarray(Image.open(path).convert("RGB"))
-        ref_medians, ours = [], []
+        ref, ref_cpu, ours, our_cpu = [], [], [], []
         for _ in range(args.rounds):
-            times, ref_faces = time_facenet(mtcnn, pixels, args.runs)
-            ref_medians.append(statistics.median(times))
-            ms, our_faces = time_facecli(args.facecli, path, args.runs)
-            ours.append(ms)
-        ref, mine = statistics.median(ref_medians), statistics.median(ours)
-        rows.append({"image": os.path.basename(path), "facenet_ms": round(ref, 2), "facecli_ms": round(mine, 2),
-                     "speedup": round(ref / mine, 2), "facenet_faces": ref_faces, "facecli_faces": our_faces})
+            ms, cpu, ref_faces = time_facenet(mtcnn, pixels, args.runs)
+            ref.append(ms); ref_cpu.append(cpu)
+            ms, cpu, our_faces = time_facecli(args.facecli, path, args.runs)
+            ours.append(ms); our_cpu.append(cpu)
+        m = statistics.median
+        rows.append({"image": os.path.basename(path), "facenet_ms": round(m(ref), 2), "facecli_ms": round(m(ours), 2),
+                     "speedup": round(m(ref) / m(ours), 2),
+                     "facenet_cpu_ms": round(m(ref_cpu), 2), "facecli_cpu_ms": round(m(our_cpu), 2),
+                     "cpu_speedup": round(m(ref_cpu) / m(our_cpu), 2),
+                     "facenet_faces": ref_faces, "facecli_faces": our_faces})
     if args.json:
         for r in rows:
             print(json.dumps(r))
         return
-    print(f"{'image':<28} {'facenet-pytorch 1T':>18} {'facecli 1T':>11} {'speed-up':>9}  faces (ref/ours)")
+    print(f"{'image':<26} {'facenet-pytorch 1T':>18} {'facecli 1T':>11} {'speed-up':>9}   "
+          f"{'CPU: facenet':>12} {'facecli':>9} {'speed-up':>9}  faces (ref/ours)")
     for r in rows:
-        print(f"{r['image']:<28} {r['facenet_ms']:>15.1f} ms {r['facecli_ms']:>8.1f} ms {r['speedup']:>8.2f}×  "
+        print(f"{r['image']:<26} {r['facenet_ms']:>15.1f} ms {r['facecli_ms']:>8.1f} ms {r['speedup']:>8.2f}×   "
+              f"{r['facenet_cpu_ms']:>9.1f} ms {r['facecli_cpu_ms']:>6.1f} ms {r['cpu_speedup']:>8.2f}×  "
               f"{r['facenet_faces']}/{r['facecli_faces']}")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
