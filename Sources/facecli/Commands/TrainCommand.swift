@@ -63,12 +63,10 @@ enum TrainCommand: Command {
         let tasks = arguments.value("tasks").map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let out = arguments.value("out") ?? "model.fcw"
         let backboneName = try arguments.choice("backbone", from: ["mobilenet", "mobilenetv2", "inceptionv3"], default: "mobilenet")!
-        guard arguments.flag("aligned") else {
-            throw CLIError.failure("facecli train: detection of faces in raw photos is not wired yet; pass --aligned for face crops", .unavailable)
-        }
         let extractor = try WeightsLocation.backbone(backboneName)
-        let faces = FaceSources.aligned(size: extractor.inputSize)
+        let faces = try ModelCommandSupport.faces(arguments, size: extractor.inputSize)
         let bar = ProgressBar(label: "preparing faces and features")
+        defer { bar.finish() }
         let run = try TrainingRun.train(roots: roots, tasks: tasks, extractor: extractor, faces: faces, settings: settings,
                                         cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
                                         log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
