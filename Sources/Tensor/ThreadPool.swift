@@ -28,8 +28,13 @@ public final class ThreadPool: @unchecked Sendable {
         set { resize(to: max(1, newValue)) }
     }
 
-    /// How long an idle worker spins before it parks (nanoseconds).
-    public var spinNanoseconds: UInt64 = 200_000
+    /// How long an idle worker spins before it parks (nanoseconds). May be set from any thread
+    /// (workers read it while spinning, hence the atomic).
+    public var spinNanoseconds: UInt64 {
+        get { spinLimit.load(ordering: .relaxed) }
+        set { spinLimit.store(newValue, ordering: .relaxed) }
+    }
+    private let spinLimit = Atomic<UInt64>(200_000)
 
     private var participants = 1
     private var workers: [Thread] = []
