@@ -1,5 +1,6 @@
 import XCTest
 import ImageIO
+import CTurboJPEG
 
 /// JPEG round trips, greyscale, and the eight EXIF orientations (APP1 segments built here and
 /// spliced into encoded files, in both TIFF byte orders).
@@ -158,5 +159,35 @@ private extension Array where Element == UInt8 {
         let length = count - 2
         copy[2] = UInt8(length >> 8); copy[3] = UInt8(length & 0xFF)
         return copy
+    }
+}
+
+/// CMYK JPEGs (Photoshop, print workflows): TurboJPEG cannot produce RGB from them directly, so the
+/// decoder takes CMYK and converts with the Adobe (inverted ink) convention R = C·K/255.
+final class CMYKJPEGTests: XCTestCase {
+    func testCMYKBecomesRGB() throws {
+        let (w, h) = (16, 16)
+        var cmyk = [UInt8](repeating: 0, count: w * h * 4)
+        for i in 0..<(w * h) {   // four flat quadrants so that JPEG keeps the values close
+            let quadrant = (i % w < 8 ? 0 : 1) + (i / w < 8 ? 0 : 2)
+            let values: [[UInt8]] = [[255, 255, 255, 255], [255, 0, 0, 255], [0, 255, 255, 255], [255, 255, 255, 128]]
+            for c in 0..<4 { cmyk[4 * i + c] = values[quadrant][c] }
+        }
+        let handle = try XCTUnwrap(tjInitCompress())
+        defer { tjDestroy(handle) }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let status = tjCompress2(handle, cmyk, Int32(w), 0, Int32(h), Int32(TJPF_CMYK.rawValue), &output, &size,
+                                 Int32(TJSAMP_444.rawValue), 100, 0)
+        XCTAssertEqual(status, 0)
+        let jpeg = Array(UnsafeBufferPointer(start: output, count: Int(size)))
+        tjFree(output)
+        let image = try ImageDecoder().decode(jpeg, name: "cmyk.jpg")
+        XCTAssertEqual(image.width, w)
+        let expected: [(Int, Int, [Int])] = [(2, 2, [255, 255, 255]), (12, 2, [255, 0, 0]), (2, 12, [0, 255, 255]), (12, 12, [128, 128, 128])]
+        for (x, y, rgb) in expected {
+            let p = image.pixel(x: x, y: y)
+            for (got, want) in zip([p.r, p.g, p.b], rgb) { XCTAssertEqual(Int(got), want, accuracy: 4, "(\(x), \(y))") }
+        }
     }
 }
