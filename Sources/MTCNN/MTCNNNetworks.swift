@@ -151,6 +151,38 @@ final class NetworkBuffers {
     let a = FloatBuffer(), b = FloatBuffer(), scratch = FloatBuffer()
 }
 
+/// Runs the convolutional trunk of R-Net or O-Net on `[batch, size, size, 3]`: each stage a
+/// convolution with PReLU, then (if `pool` is set) a `pool × pool` stride-2 ceil-mode max pool.
+/// Returns the final map (in one of the ping-pong buffers) and the other buffer, free for the
+/// dense layers; both hold at least the largest stage output.
+func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Float>, batch: Int, size: Int,
+              buffers: NetworkBuffers) -> (features: UnsafeMutablePointer<Float>, free: UnsafeMutablePointer<Float>) {
+    var convs = [ConvGeometry](), pools = [ConvGeometry?]()
+    var h = size, w = size
+    for stage in stages {
+        let c = stage.conv.geometry(batch: batch, height: h, width: w)
+        convs.append(c)
+        (h, w) = (c.outHeight, c.outWidth)
+        let p = stage.pool.map { poolGeometry(batch: batch, height: h, width: w, channels: c.outChannels, kernel: $0, stride: 2) }
+        pools.append(p)
+        if let p { (h, w) = (p.outHeight, p.outWidth) }
+    }
+    let count = max(convs.map(\.outputCount).max()!, 256 * batch)
+    var current = buffers.a.reserve(count), other = buffers.b.reserve(count)
+    let scratch = buffers.scratch.reserve(convs.map(Ops.conv2dScratchCount).max()!)
+    var source = input
+    for (k, stage) in stages.enumerated() {
+        stage.conv(source, current, convs[k], scratch: scratch)
+        if let p = pools[k] {
+            Ops.maxPool2d(input: current, output: other, geometry: p)
+            swap(&current, &other)
+        }
+        source = UnsafePointer(current)
+        swap(&current, &other)
+    }
+    return (other, current)
+}
+
 /// P-Net: fully convolutional proposal network. input `[1, H, W, 3]` (normalised RGB),
 /// output `[outH, outW, 6]`: face logits (background, face) and box regression (dx1, dy1, dx2, dy2),
 /// one cell per 12×12 window at stride 2.
@@ -213,23 +245,13 @@ struct RNet {
     }
 
     /// Runs on `input` `[batch, 24, 24, 3]`; returns the `[batch, 6]` result (inside `buffers`).
+    /// Trunk: [N, 22, 22, 28] → pool [N, 11, 11, 28] → [N, 9, 9, 48] → pool [N, 4, 4, 48] → [N, 3, 3, 64].
     func callAsFunction(_ input: UnsafePointer<Float>, batch: Int, buffers: NetworkBuffers) -> UnsafeMutablePointer<Float> {
-        let c1 = conv1.geometry(batch: batch, height: 24, width: 24)                                          // [N, 22, 22, 28]
-        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: c1.outChannels, kernel: 3, stride: 2) // [N, 11, 11, 28]
-        let c2 = conv2.geometry(batch: batch, height: p1.outHeight, width: p1.outWidth)                        // [N, 9, 9, 48]
-        let p2 = poolGeometry(batch: batch, height: c2.outHeight, width: c2.outWidth, channels: 48, kernel: 3, stride: 2) // [N, 4, 4, 48]
-        let c3 = conv3.geometry(batch: batch, height: p2.outHeight, width: p2.outWidth)                        // [N, 3, 3, 64]
-        let count = max(c1.outputCount, p1.outputCount, c2.outputCount)
-        let a = buffers.a.reserve(count), b = buffers.b.reserve(count)
-        let s = buffers.scratch.reserve(max(Ops.conv2dScratchCount(c1), Ops.conv2dScratchCount(c2), Ops.conv2dScratchCount(c3)))
-        conv1(input, a, c1, scratch: s)
-        Ops.maxPool2d(input: a, output: b, geometry: p1)
-        conv2(b, a, c2, scratch: s)
-        Ops.maxPool2d(input: a, output: b, geometry: p2)
-        conv3(b, a, c3, scratch: s)
-        dense4(a, b, batch: batch)                                                                               // [N, 128]
-        head(b, a, batch: batch)                                                                                 // [N, 6]
-        return a
+        let (features, free) = runTrunk([(conv1, 3), (conv2, 3), (conv3, nil)], input: input, batch: batch,
+                                        size: RNet.size, buffers: buffers)
+        dense4(features, free, batch: batch)                                                                     // [N, 128]
+        head(free, features, batch: batch)                                                                       // [N, 6]
+        return features
     }
 }
 
@@ -253,26 +275,13 @@ struct ONet {
     }
 
     /// Runs on `input` `[batch, 48, 48, 3]`; returns the `[batch, 16]` result (inside `buffers`).
+    /// Trunk: [N, 46, 46, 32] → pool [N, 23, 23, 32] → [N, 21, 21, 64] → pool [N, 10, 10, 64] →
+    /// [N, 8, 8, 64] → pool 2×2 [N, 4, 4, 64] → [N, 3, 3, 128].
     func callAsFunction(_ input: UnsafePointer<Float>, batch: Int, buffers: NetworkBuffers) -> UnsafeMutablePointer<Float> {
-        let c1 = conv1.geometry(batch: batch, height: 48, width: 48)                                           // [N, 46, 46, 32]
-        let p1 = poolGeometry(batch: batch, height: 46, width: 46, channels: 32, kernel: 3, stride: 2)          // [N, 23, 23, 32]
-        let c2 = conv2.geometry(batch: batch, height: p1.outHeight, width: p1.outWidth)                         // [N, 21, 21, 64]
-        let p2 = poolGeometry(batch: batch, height: c2.outHeight, width: c2.outWidth, channels: 64, kernel: 3, stride: 2) // [N, 10, 10, 64]
-        let c3 = conv3.geometry(batch: batch, height: p2.outHeight, width: p2.outWidth)                         // [N, 8, 8, 64]
-        let p3 = poolGeometry(batch: batch, height: c3.outHeight, width: c3.outWidth, channels: 64, kernel: 2, stride: 2) // [N, 4, 4, 64]
-        let c4 = conv4.geometry(batch: batch, height: p3.outHeight, width: p3.outWidth)                         // [N, 3, 3, 128]
-        let count = max(c1.outputCount, p1.outputCount, c2.outputCount)
-        let a = buffers.a.reserve(count), b = buffers.b.reserve(count)
-        let s = buffers.scratch.reserve([c1, c2, c3, c4].map(Ops.conv2dScratchCount).max()!)
-        conv1(input, a, c1, scratch: s)
-        Ops.maxPool2d(input: a, output: b, geometry: p1)
-        conv2(b, a, c2, scratch: s)
-        Ops.maxPool2d(input: a, output: b, geometry: p2)
-        conv3(b, a, c3, scratch: s)
-        Ops.maxPool2d(input: a, output: b, geometry: p3)
-        conv4(b, a, c4, scratch: s)
-        dense5(a, b, batch: batch)                                                                               // [N, 256]
-        head(b, a, batch: batch)                                                                                 // [N, 16]
-        return a
+        let (features, free) = runTrunk([(conv1, 3), (conv2, 3), (conv3, 2), (conv4, nil)], input: input, batch: batch,
+                                        size: ONet.size, buffers: buffers)
+        dense5(features, free, batch: batch)                                                                     // [N, 256]
+        head(free, features, batch: batch)                                                                       // [N, 16]
+        return features
     }
 }
