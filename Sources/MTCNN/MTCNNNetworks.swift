@@ -3,19 +3,18 @@ import Layers
 import Tensor
 
 /// One convolution (HWIO kernel `[k, k, Cin, Cout]`, valid padding, stride 1) followed by a
-/// per-channel PReLU, as every MTCNN trunk layer is.
-///
-/// k×k layers run `DirectConvPReLU`, which computes 16 output channels at a time: their weights,
-/// bias and alpha are stored with the output channels padded with zeros to a multiple of 16
-/// (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the real channel count.
+/// per-channel PReLU, as every MTCNN trunk layer is, run by `DirectConvPReLU`. That kernel computes
+/// 16 output channels at a time, so weights, bias and alpha are stored with the output channels
+/// padded with zeros to a multiple of 16 (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the
+/// real channel count.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
-    let weights: [Float]   // [k, k, Cin, P], P = padded Cout for k > 1, else Cout
+    let weights: [Float]   // [k, k, Cin, P], P = DirectConvPReLU.paddedChannels(Cout)
     let bias: [Float]      // [P]
-    let alpha: [Float]?    // [P], nil for a linear output head
+    let alpha: [Float]     // [P]
 
-    init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String?) throws {
-        let stored = kernel > 1 ? DirectConvPReLU.paddedChannels(outChannels) : outChannels
+    init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String) throws {
+        let stored = DirectConvPReLU.paddedChannels(outChannels)
         self.kernel = kernel; self.inChannels = inChannels; self.outChannels = outChannels
         let w = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
         var padded = [Float](repeating: 0, count: kernel * kernel * inChannels * stored)
@@ -25,24 +24,7 @@ struct ConvPReLU {
         let zeros = [Float](repeating: 0, count: stored - outChannels)
         weights = padded
         bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + zeros
-        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars + zeros }
-    }
-
-    /// Several 1×1 heads concatenated along the output channels (one sgemm instead of several).
-    init(heads: [(weights: [Float], bias: [Float], outChannels: Int)], inChannels: Int) {
-        kernel = 1; self.inChannels = inChannels
-        outChannels = heads.reduce(0) { $0 + $1.outChannels }
-        var w = [Float](repeating: 0, count: inChannels * outChannels)
-        var offset = 0
-        for head in heads {
-            for i in 0..<inChannels {
-                for o in 0..<head.outChannels { w[i * outChannels + offset + o] = head.weights[i * head.outChannels + o] }
-            }
-            offset += head.outChannels
-        }
-        weights = w
-        bias = heads.flatMap(\.bias)
-        alpha = nil
+        alpha = try file.tensor("\(prelu).alpha", shape: [outChannels]).scalars + zeros
     }
 
     func geometry(batch: Int, height: Int, width: Int) -> ConvGeometry {
@@ -50,38 +32,17 @@ struct ConvPReLU {
                      kernelHeight: kernel, kernelWidth: kernel)
     }
 
-    /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`; scratch ≥ `Ops.conv2dScratchCount`.
-    func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                        _ g: ConvGeometry, scratch: UnsafeMutablePointer<Float>) {
-        if kernel > 1 && DirectConvPReLU.applies(g) {
-            weights.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    withOptional(alpha) { a in
-                        DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a,
-                                            output: output, geometry: g)
-                    }
-                }
-            }
-            return
-        }
+    /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`.
+    func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                Ops.conv2d(input: input, weights: w.baseAddress!, bias: b.baseAddress!, output: output,
-                           geometry: g, scratch: scratch)
-            }
-        }
-        if let alpha {
-            alpha.withUnsafeBufferPointer { a in
-                Ops.prelu(output, count: g.outputCount, channels: outChannels, alpha: a.baseAddress!)
+                alpha.withUnsafeBufferPointer { a in
+                    DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a.baseAddress!,
+                                        output: output, geometry: g)
+                }
             }
         }
     }
-}
-
-@inline(__always)
-private func withOptional<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let values else { return body(nil) }
-    return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 /// A dense layer `[In, Out]` with an optional PReLU.
@@ -146,9 +107,9 @@ func faceProbability(_ background: Float, _ face: Float) -> Float {
     1 / (1 + Foundation.exp(background - face))
 }
 
-/// Ping-pong activation buffers and convolution scratch shared by the three networks.
+/// Ping-pong activation buffers shared by the three networks.
 final class NetworkBuffers {
-    let a = FloatBuffer(), b = FloatBuffer(), scratch = FloatBuffer()
+    let a = FloatBuffer(), b = FloatBuffer()
 }
 
 /// Runs the convolutional trunk of R-Net or O-Net on `[batch, size, size, 3]`: each stage a
@@ -169,10 +130,9 @@ func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Fl
     }
     let count = max(convs.map(\.outputCount).max()!, 256 * batch)
     var current = buffers.a.reserve(count), other = buffers.b.reserve(count)
-    let scratch = buffers.scratch.reserve(convs.map(Ops.conv2dScratchCount).max()!)
     var source = input
     for (k, stage) in stages.enumerated() {
-        stage.conv(source, current, convs[k], scratch: scratch)
+        stage.conv(source, current, convs[k])
         if let p = pools[k] {
             Ops.maxPool2d(input: current, output: other, geometry: p)
             swap(&current, &other)
@@ -187,23 +147,29 @@ func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Fl
 /// output `[outH, outW, 6]`: face logits (background, face) and box regression (dx1, dy1, dx2, dy2),
 /// one cell per 12×12 window at stride 2.
 struct PNet {
-    let conv1: ConvPReLU, conv2: ConvPReLU, conv3: ConvPReLU, head: ConvPReLU
+    let conv1: ConvPReLU, conv2: ConvPReLU, conv3: ConvPReLU
+    /// The two 1×1 heads (conv4_1, conv4_2) as one dense layer over the `outH·outW` positions.
+    let head: DensePReLU
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "pnet.conv1", kernel: 3, inChannels: 3, outChannels: 10, prelu: "pnet.prelu1")
         conv2 = try ConvPReLU(file: file, "pnet.conv2", kernel: 3, inChannels: 10, outChannels: 16, prelu: "pnet.prelu2")
         conv3 = try ConvPReLU(file: file, "pnet.conv3", kernel: 3, inChannels: 16, outChannels: 32, prelu: "pnet.prelu3")
-        let p = try ConvPReLU(file: file, "pnet.conv4_1", kernel: 1, inChannels: 32, outChannels: 2, prelu: nil)
-        let r = try ConvPReLU(file: file, "pnet.conv4_2", kernel: 1, inChannels: 32, outChannels: 4, prelu: nil)
-        head = ConvPReLU(heads: [(p.weights, p.bias, 2), (r.weights, r.bias, 4)], inChannels: 32)
+        let probability = try file.tensor("pnet.conv4_1.weight", shape: [1, 1, 32, 2]).scalars
+        let regression = try file.tensor("pnet.conv4_2.weight", shape: [1, 1, 32, 4]).scalars
+        head = DensePReLU(heads: [
+            DensePReLU(weights: probability, bias: try file.tensor("pnet.conv4_1.bias", shape: [2]).scalars, alpha: nil,
+                       inFeatures: 32, outFeatures: 2),
+            DensePReLU(weights: regression, bias: try file.tensor("pnet.conv4_2.bias", shape: [4]).scalars, alpha: nil,
+                       inFeatures: 32, outFeatures: 4),
+        ])
     }
 
     struct Plan {
-        let c1: ConvGeometry, pool: ConvGeometry, c2: ConvGeometry, c3: ConvGeometry, head: ConvGeometry
-        var outHeight: Int { head.outHeight }
-        var outWidth: Int { head.outWidth }
-        var bufferCount: Int { max(c1.outputCount, pool.outputCount, c2.outputCount, c3.outputCount, head.outputCount) }
-        var scratchCount: Int { max(Ops.conv2dScratchCount(c1), Ops.conv2dScratchCount(c2), Ops.conv2dScratchCount(c3)) }
+        let c1: ConvGeometry, pool: ConvGeometry, c2: ConvGeometry, c3: ConvGeometry
+        var outHeight: Int { c3.outHeight }
+        var outWidth: Int { c3.outWidth }
+        var bufferCount: Int { max(c1.outputCount, pool.outputCount, c2.outputCount, c3.outputCount, outHeight * outWidth * 6) }
     }
 
     /// Layer geometries for an input of `height × width` (both ≥ 12).
@@ -212,19 +178,17 @@ struct PNet {
         let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: c1.outChannels, kernel: 2, stride: 2)
         let c2 = conv2.geometry(batch: 1, height: pool.outHeight, width: pool.outWidth)
         let c3 = conv3.geometry(batch: 1, height: c2.outHeight, width: c2.outWidth)
-        let head = head.geometry(batch: 1, height: c3.outHeight, width: c3.outWidth)
-        return Plan(c1: c1, pool: pool, c2: c2, c3: c3, head: head)
+        return Plan(c1: c1, pool: pool, c2: c2, c3: c3)
     }
 
     /// Runs on `input` `[1, H, W, 3]`; the result `[outH, outW, 6]` is in `buffers.a`.
     func callAsFunction(_ input: UnsafePointer<Float>, plan: Plan, buffers: NetworkBuffers) {
         let a = buffers.a.reserve(plan.bufferCount), b = buffers.b.reserve(plan.bufferCount)
-        let s = buffers.scratch.reserve(plan.scratchCount)
-        conv1(input, a, plan.c1, scratch: s)
+        conv1(input, a, plan.c1)
         Ops.maxPool2d(input: a, output: b, geometry: plan.pool)
-        conv2(b, a, plan.c2, scratch: s)
-        conv3(a, b, plan.c3, scratch: s)
-        head(b, a, plan.head, scratch: s)
+        conv2(b, a, plan.c2)
+        conv3(a, b, plan.c3)
+        head(b, a, batch: plan.outHeight * plan.outWidth)
     }
 }
 
