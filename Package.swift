@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: hotSettings),
         .testTarget(name: "MTCNNTests", dependencies: ["MTCNN"], exclude: ["Goldens"]),
-        .testTarget(name: "MTLNetTests", dependencies: ["MTLNet"]),
+        .testTarget(name: "MTLNetTests", dependencies: ["MTLNet"], exclude: ["Goldens"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit"]),
         .testTarget(name: "CLITests", dependencies: ["facecli"]),
     ],

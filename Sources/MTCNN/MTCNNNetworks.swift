@@ -4,17 +4,28 @@ import Tensor
 
 /// One convolution (HWIO kernel `[k, k, Cin, Cout]`, valid padding, stride 1) followed by a
 /// per-channel PReLU, as every MTCNN trunk layer is.
+///
+/// k×k layers run `DirectConvPReLU`, which computes 16 output channels at a time: their weights,
+/// bias and alpha are stored with the output channels padded with zeros to a multiple of 16
+/// (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the real channel count.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
-    let weights: [Float]   // [k, k, Cin, Cout]
-    let bias: [Float]      // [Cout]
-    let alpha: [Float]?    // [Cout], nil for a linear output head
+    let weights: [Float]   // [k, k, Cin, P], P = padded Cout for k > 1, else Cout
+    let bias: [Float]      // [P]
+    let alpha: [Float]?    // [P], nil for a linear output head
 
     init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String?) throws {
+        let stored = kernel > 1 ? DirectConvPReLU.paddedChannels(outChannels) : outChannels
         self.kernel = kernel; self.inChannels = inChannels; self.outChannels = outChannels
-        weights = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
-        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars
-        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars }
+        let w = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
+        var padded = [Float](repeating: 0, count: kernel * kernel * inChannels * stored)
+        for row in 0..<(kernel * kernel * inChannels) {
+            for o in 0..<outChannels { padded[row * stored + o] = w[row * outChannels + o] }
+        }
+        let zeros = [Float](repeating: 0, count: stored - outChannels)
+        weights = padded
+        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + zeros
+        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars + zeros }
     }
 
     /// Several 1×1 heads concatenated along the output channels (one sgemm instead of several).
@@ -42,6 +53,17 @@ struct ConvPReLU {
     /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`; scratch ≥ `Ops.conv2dScratchCount`.
     func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                         _ g: ConvGeometry, scratch: UnsafeMutablePointer<Float>) {
+        if kernel > 1 {
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    withOptional(alpha) { a in
+                        DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a,
+                                            output: output, geometry: g)
+                    }
+                }
+            }
+            return
+        }
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 Ops.conv2d(input: input, weights: w.baseAddress!, bias: b.baseAddress!, output: output,
@@ -54,6 +76,12 @@ struct ConvPReLU {
             }
         }
     }
+}
+
+@inline(__always)
+private func withOptional<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 /// A dense layer `[In, Out]` with an optional PReLU.
@@ -149,7 +177,7 @@ struct PNet {
     /// Layer geometries for an input of `height × width` (both ≥ 12).
     func plan(height: Int, width: Int) -> Plan {
         let c1 = conv1.geometry(batch: 1, height: height, width: width)
-        let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: 10, kernel: 2, stride: 2)
+        let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: c1.outChannels, kernel: 2, stride: 2)
         let c2 = conv2.geometry(batch: 1, height: pool.outHeight, width: pool.outWidth)
         let c3 = conv3.geometry(batch: 1, height: c2.outHeight, width: c2.outWidth)
         let head = head.geometry(batch: 1, height: c3.outHeight, width: c3.outWidth)
@@ -187,7 +215,7 @@ struct RNet {
     /// Runs on `input` `[batch, 24, 24, 3]`; returns the `[batch, 6]` result (inside `buffers`).
     func callAsFunction(_ input: UnsafePointer<Float>, batch: Int, buffers: NetworkBuffers) -> UnsafeMutablePointer<Float> {
         let c1 = conv1.geometry(batch: batch, height: 24, width: 24)                                          // [N, 22, 22, 28]
-        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: 28, kernel: 3, stride: 2)         // [N, 11, 11, 28]
+        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: c1.outChannels, kernel: 3, stride: 2) // [N, 11, 11, 28]
         let c2 = conv2.geometry(batch: batch, height: p1.outHeight, width: p1.outWidth)                        // [N, 9, 9, 48]
         let p2 = poolGeometry(batch: batch, height: c2.outHeight, width: c2.outWidth, channels: 48, kernel: 3, stride: 2) // [N, 4, 4, 48]
         let c3 = conv3.geometry(batch: batch, height: p2.outHeight, width: p2.outWidth)                        // [N, 3, 3, 64]

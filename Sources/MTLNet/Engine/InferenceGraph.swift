@@ -1,0 +1,161 @@
+import Tensor
+
+/// A feed-forward inference graph (convolutions with folded batch-norm and fused activations,
+/// pooling, residual adds, channel concatenations, global average pooling) over NHWC float maps.
+///
+/// Memory: `prepare(batch:height:width:)` plans once per input shape: every feature map gets a slice
+/// of one arena, slices are reused once their map is dead, and concatenation inputs are written
+/// straight into their slice of the concatenated map (no copy). Later forwards at that shape
+/// allocate nothing.
+///
+/// Threads: each layer is split into `ThreadPool.shared.threadCount` slices of output rows (or
+/// positions, for sgemm) run on the shared pool; layers too small to gain from splitting run inline.
+///
+/// Not thread-safe: one forward at a time per graph (it owns its buffers).
+public final class InferenceGraph {
+    /// Convolutions in build order (folded parameters).
+    public private(set) var layers: [ConvLayer]
+    let nodes: [GraphNode]
+    let channels: [Int]
+    /// Value names: the layer that produced each value ("input" for value 0).
+    public let valueNames: [String]
+    public let output: Int
+    /// For each concatenation input: (the concatenation, channel offset).
+    let concatParent: [Int: (parent: Int, offset: Int)]
+    private var plan: Plan?
+    /// Per layer: the weights packed for `PackedMatrix` and the bias padded to its panels (k×k layers only).
+    let packed: [(matrix: PackedMatrix, bias: [Float])?]
+    /// When set (one entry per node, seconds; start at `.infinity`), `forward` keeps each node's fastest time
+    /// on the calling thread's CPU clock (the fastest, not the mean: benchmarks here share the machine).
+    public var nodeSeconds: [Double]?
+    /// A short description of node `i` for profiles: output name, kind and output channels.
+    public func nodeDescription(_ i: Int) -> String {
+        switch nodes[i] {
+        case let .conv(l, _, _):
+            let L = layers[l]
+            return "\(L.name) \(L.kind == .conv ? "conv" : "dw") \(L.kernelHeight)×\(L.kernelWidth)/\(L.strideHeight) \(L.inChannels)→\(L.outChannels)"
+        case let .pool(isMax, k, s, _, _, o): return "\(valueNames[o]) \(isMax ? "max" : "avg")pool \(k)/\(s)"
+        case let .add(_, _, o): return "\(valueNames[o]) add"
+        case let .concat(_, o): return "\(valueNames[o]) concat"
+        case let .globalAvgPool(_, o): return "\(valueNames[o])"
+        }
+    }
+    public var nodeCount: Int { nodes.count }
+
+    init(layers: [ConvLayer], nodes: [GraphNode], channels: [Int], names: [String], output: Int) throws {
+        self.layers = layers; self.nodes = nodes; self.channels = channels; self.valueNames = names; self.output = output
+        var consumers = [Int](repeating: 0, count: channels.count)
+        for node in nodes { for i in node.inputs { consumers[i] += 1 } }
+        var parent = [Int: (Int, Int)]()
+        var producer = [Int: GraphNode]()
+        for node in nodes { producer[node.output] = node }
+        for node in nodes {
+            guard case let .concat(inputs, out) = node else { continue }
+            var offset = 0
+            for v in inputs {
+                guard consumers[v] == 1, parent[v] == nil else {
+                    throw EngineError.badGraph("concat \(names[out]): input \(names[v]) is used elsewhere")
+                }
+                switch producer[v] {
+                case .conv(let l, _, _) where layers[l].kind == .conv: break
+                case .pool, .concat: break
+                default: throw EngineError.badGraph("concat \(names[out]): input \(names[v]) cannot write into a slice")
+                }
+                parent[v] = (out, offset)
+                offset += channels[v]
+            }
+        }
+        concatParent = parent
+        packed = layers.map { L in
+            guard L.kind == .conv else { return nil }
+            let m = PackedMatrix(L.weights, k: L.kernelHeight * L.kernelWidth * L.inChannels, n: L.outChannels)
+            return (m, L.bias + [Float](repeating: 0, count: m.panelCount * PackedMatrix.panelWidth - L.outChannels))
+        }
+    }
+
+    /// The value with this name (a layer name, "input", or a concatenation's name).
+    public func value(named name: String) -> Int? { valueNames.firstIndex(of: name) }
+    public func channels(of value: Int) -> Int { channels[value] }
+
+    /// Spatial size of every value for an input of `height × width`.
+    func spatialSizes(height: Int, width: Int) throws -> [(h: Int, w: Int)] {
+        var size = [(h: Int, w: Int)](repeating: (0, 0), count: channels.count)
+        size[0] = (height, width)
+        for node in nodes {
+            let (h, w) = size[node.inputs[0]]
+            func window(_ k: (Int, Int), _ s: Int, _ p: Padding, _ what: String) throws -> (Int, Int) {
+                let over: (Int, Int, Int) -> Bool = { n, k, before in n + before < k }
+                var pt = 0, pl = 0, pb = 0, pr = 0
+                if case let .explicit(t, l, b, r) = p { pt = t; pl = l; pb = b; pr = r }
+                if p == .valid || pt + pl + pb + pr > 0 {
+                    if over(h, k.0, pt + pb) || over(w, k.1, pl + pr) {
+                        throw EngineError.badInput("input \(height)×\(width) is too small: \(what) gets a \(h)×\(w) map")
+                    }
+                }
+                let g = ConvGeometry(batch: 1, inHeight: h, inWidth: w, inChannels: 1, outChannels: 1,
+                                     kernelHeight: k.0, kernelWidth: k.1, strideHeight: s, strideWidth: s, padding: p)
+                return (g.outHeight, g.outWidth)
+            }
+            switch node {
+            case let .conv(l, _, o):
+                let L = layers[l]
+                size[o] = try window((L.kernelHeight, L.kernelWidth), L.strideHeight, L.padding, L.name)
+            case let .pool(_, k, s, p, _, o):
+                size[o] = try window((k, k), s, p, valueNames[o])
+            case let .add(a, b, o):
+                guard size[a] == size[b] else { throw EngineError.badGraph("add \(valueNames[o]): sizes differ") }
+                size[o] = size[a]
+            case let .concat(xs, o):
+                guard xs.allSatisfy({ size[$0] == size[xs[0]] }) else {
+                    throw EngineError.badInput("input \(height)×\(width): concat \(valueNames[o]) gets maps of different sizes")
+                }
+                size[o] = size[xs[0]]
+            case let .globalAvgPool(_, o):
+                size[o] = (1, 1)
+            }
+        }
+        return size
+    }
+
+    /// Multiply-accumulates of one forward of one image (convolutions only, as papers count them).
+    public func macs(height: Int, width: Int) throws -> Int {
+        let size = try spatialSizes(height: height, width: width)
+        var total = 0
+        for node in nodes {
+            if case let .conv(l, _, o) = node { total += size[o].h * size[o].w * layers[l].macsPerPosition }
+        }
+        return total
+    }
+
+    /// Parameters (folded) of every convolution.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weights.count + $1.bias.count } }
+
+    /// Plans buffers for `[batch, height, width, C]` inputs (done by `forward` when the shape changes).
+    public func prepare(batch: Int, height: Int, width: Int) throws {
+        let threads = ThreadPool.shared.threadCount
+        if let p = plan, p.batch == batch, p.height == height, p.width == width, p.threads == threads { return }
+        plan = nil  // free the old buffers before allocating the new ones
+        plan = try Plan(graph: self, batch: batch, height: height, width: width, threads: threads)
+    }
+
+    /// Runs the graph. `input` is `[batch, height, width, inputChannels]` (already normalised);
+    /// `output` receives the output value `[batch, outH, outW, C]` (`[batch, C]` after global pooling).
+    /// `taps` (value → buffer of the value's full size) receive copies of intermediate maps.
+    public func forward(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                        output: UnsafeMutablePointer<Float>, taps: [Int: UnsafeMutablePointer<Float>] = [:]) throws {
+        try prepare(batch: batch, height: height, width: width)
+        plan!.run(graph: self, input: input, output: output, taps: taps, seconds: &nodeSeconds)
+    }
+
+    /// Element count of `value` for one image of `height × width`.
+    public func elementCount(of value: Int, height: Int, width: Int) throws -> Int {
+        let s = try spatialSizes(height: height, width: width)[value]
+        return s.h * s.w * channels[value]
+    }
+
+    /// Spatial size of `value` for an input of `height × width`.
+    public func spatialSize(of value: Int, height: Int, width: Int) throws -> (height: Int, width: Int) {
+        let s = try spatialSizes(height: height, width: width)[value]
+        return (s.h, s.w)
+    }
+}

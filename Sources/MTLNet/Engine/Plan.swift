@@ -1,0 +1,162 @@
+import Foundation
+import Tensor
+
+/// Buffers and geometry of an `InferenceGraph` for one input shape. Built once per shape; `run`
+/// allocates nothing.
+final class Plan {
+    let batch: Int, height: Int, width: Int, threads: Int
+    /// Spatial size per value.
+    let size: [(h: Int, w: Int)]
+    /// Per value: the value owning its storage (itself unless it is a concatenation input), the channel
+    /// offset in it, and the owner's channel count (the row stride).
+    let root: [Int], channelOffset: [Int], rowStride: [Int]
+    /// Per root value: float offset into `arena` (-1 for the input, which the caller provides).
+    let arenaOffset: [Int]
+    let arena: UnsafeMutablePointer<Float>
+    let arenaCount: Int
+    /// Per-thread im2col scratch for k×k convolutions: `threads × scratchPerThread` floats.
+    let scratch: UnsafeMutablePointer<Float>
+    let scratchPerThread: Int
+    /// Positions per im2col chunk (bounds the scratch and keeps it in cache).
+    static let chunkPositions = 96
+
+    init(graph: InferenceGraph, batch: Int, height: Int, width: Int, threads: Int) throws {
+        self.batch = batch; self.height = height; self.width = width; self.threads = threads
+        let size = try graph.spatialSizes(height: height, width: width)
+        self.size = size
+        let n = graph.channels.count
+        var root = Array(0..<n), offset = [Int](repeating: 0, count: n)
+        // Resolve nested concatenations (an inner concat is itself a slice of an outer one).
+        for v in 0..<n {
+            var r = v, o = 0
+            while let p = graph.concatParent[r] { o += p.offset; r = p.parent }
+            root[v] = r; offset[v] = o
+        }
+        self.root = root; self.channelOffset = offset
+        self.rowStride = root.map { graph.channels[$0] }
+
+        // Live range of each root: from the first node writing any slice of it to the last node reading it.
+        var first = [Int](repeating: Int.max, count: n), last = [Int](repeating: -1, count: n)
+        for (i, node) in graph.nodes.enumerated() {
+            let r = root[node.output]
+            first[r] = min(first[r], i)
+            if case .concat = node { continue }
+            for v in node.inputs { last[root[v]] = max(last[root[v]], i) }
+        }
+        last[root[graph.output]] = graph.nodes.count
+        // Greedy slot reuse in order of first write.
+        var slotCapacity = [Int](), slotFreeAfter = [Int]()
+        var slotOf = [Int](repeating: -1, count: n)
+        let roots = (1..<n).filter { root[$0] == $0 && first[$0] != Int.max }.sorted { first[$0] < first[$1] }
+        for r in roots {
+            let need = (batch * size[r].h * size[r].w * graph.channels[r] + 15) / 16 * 16
+            let free = slotCapacity.indices.filter { slotFreeAfter[$0] < first[r] }
+            let fitting = free.filter { slotCapacity[$0] >= need }
+            let slot: Int
+            if let best = fitting.min(by: { slotCapacity[$0] < slotCapacity[$1] }) {
+                slot = best
+            } else if let biggest = free.max(by: { slotCapacity[$0] < slotCapacity[$1] }) {
+                slot = biggest; slotCapacity[slot] = need
+            } else {
+                slotCapacity.append(need); slotFreeAfter.append(-1); slot = slotCapacity.count - 1
+            }
+            slotFreeAfter[slot] = max(last[r], first[r])
+            slotOf[r] = slot
+        }
+        var slotStart = [Int](), total = 0
+        for c in slotCapacity { slotStart.append(total); total += c }
+        self.arenaOffset = slotOf.map { $0 < 0 ? -1 : slotStart[$0] }
+        self.arenaCount = max(total, 16)
+        arena = .allocate(capacity: arenaCount)
+        arena.initialize(repeating: 0, count: arenaCount)
+
+        var perThread = 0
+        for node in graph.nodes {
+            if case let .conv(l, _, _) = node, graph.layers[l].kind == .conv {
+                let L = graph.layers[l]
+                if !(L.kernelHeight == 1 && L.kernelWidth == 1 && L.strideHeight == 1 && L.padding == .valid) {
+                    perThread = max(perThread, Plan.chunkPositions * L.kernelHeight * L.kernelWidth * L.inChannels)
+                }
+            }
+        }
+        scratchPerThread = max(perThread, 16)
+        scratch = .allocate(capacity: scratchPerThread * threads)
+        scratch.initialize(repeating: 0, count: scratchPerThread * threads)
+    }
+
+    deinit {
+        arena.deallocate()
+        scratch.deallocate()
+    }
+
+    @inline(__always)
+    func pointer(_ v: Int, input: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let r = root[v]
+        let base = r == 0 ? UnsafeMutablePointer(mutating: input) : arena + arenaOffset[r]
+        return base + channelOffset[v]
+    }
+
+    func run(graph: InferenceGraph, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+             taps: [Int: UnsafeMutablePointer<Float>], seconds: inout [Double]?) {
+        let pool = ThreadPool.shared
+        var start = seconds == nil ? 0 : Plan.threadNanoseconds()
+        for (index, node) in graph.nodes.enumerated() {
+            switch node {
+            case let .conv(l, i, o):
+                let layer = graph.layers[l]
+                let g = layer.geometry(batch: batch, height: size[i].h, width: size[i].w)
+                precondition(rowStride[i] == graph.channels[i], "InferenceGraph: a convolution input must be a whole map")
+                if layer.kind == .conv {
+                    Kernels.conv(layer, packed: graph.packed[l]!, geometry: g, input: pointer(i, input: input), output: pointer(o, input: input),
+                                 outputStride: rowStride[o], scratch: scratch, scratchPerThread: scratchPerThread,
+                                 threads: threads, pool: pool)
+                } else {
+                    Kernels.depthwise(layer, geometry: g, input: pointer(i, input: input),
+                                      output: pointer(o, input: input), threads: threads, pool: pool)
+                }
+            case let .pool(isMax, k, s, p, i, o):
+                let g = ConvGeometry(batch: batch, inHeight: size[i].h, inWidth: size[i].w, inChannels: graph.channels[i],
+                                     outChannels: graph.channels[i], kernelHeight: k, kernelWidth: k,
+                                     strideHeight: s, strideWidth: s, padding: p)
+                Kernels.pool(max: isMax, geometry: g, input: pointer(i, input: input), output: pointer(o, input: input),
+                             outputStride: rowStride[o], threads: threads, pool: pool)
+            case let .add(a, b, o):
+                let count = batch * size[o].h * size[o].w * graph.channels[o]
+                Kernels.add(pointer(a, input: input), pointer(b, input: input), output: pointer(o, input: input),
+                            count: count, threads: threads, pool: pool)
+            case .concat:
+                break
+            case let .globalAvgPool(i, o):
+                Naive.globalAvgPool(input: pointer(i, input: input), output: pointer(o, input: input), batch: batch,
+                                    height: size[i].h, width: size[i].w, channels: graph.channels[i])
+            }
+            if let tap = taps[node.output] { copyOut(node.output, graph: graph, input: input, to: tap) }
+            if seconds != nil {
+                let now = Plan.threadNanoseconds()
+                seconds![index] = Swift.min(seconds![index], Double(now - start) / 1e9)
+                start = now
+            }
+        }
+        copyOut(graph.output, graph: graph, input: input, to: output)
+    }
+
+    /// CPU time of the calling thread: unlike wall time it does not count the time the thread was
+    /// descheduled, so per-layer profiles stay readable on a shared machine (the caller spins while
+    /// pool workers finish, so with several threads it still covers the whole layer).
+    static func threadNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
+
+    /// Copies a (possibly sliced) value into a contiguous buffer.
+    private func copyOut(_ v: Int, graph: InferenceGraph, input: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
+        let c = graph.channels[v], positions = batch * size[v].h * size[v].w
+        let src = pointer(v, input: input)
+        if rowStride[v] == c {
+            dst.update(from: src, count: positions * c)
+        } else {
+            for p in 0..<positions { (dst + p * c).update(from: src + p * rowStride[v], count: c) }
+        }
+    }
+}
