@@ -53,7 +53,7 @@ struct ConvPReLU {
     /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`; scratch ≥ `Ops.conv2dScratchCount`.
     func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                         _ g: ConvGeometry, scratch: UnsafeMutablePointer<Float>) {
-        if kernel > 1 {
+        if kernel > 1 && DirectConvPReLU.applies(g) {
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
                     withOptional(alpha) { a in
