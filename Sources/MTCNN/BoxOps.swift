@@ -1,19 +1,23 @@
 /// Candidate boxes and the box arithmetic of the MTCNN cascade, written to give the same numbers
 /// as facenet-pytorch 2.6.0's `detect_face.py` (float32 throughout, the same +1 conventions).
-struct Candidate {
-    var x1: Float, y1: Float, x2: Float, y2: Float
-    var score: Float
+public struct Candidate: Sendable, Equatable {
+    public var x1: Float, y1: Float, x2: Float, y2: Float
+    public var score: Float
     /// Box regression of the stage that produced the candidate (dx1, dy1, dx2, dy2).
-    var reg: SIMD4<Float> = .zero
+    public var reg: SIMD4<Float>
+
+    public init(x1: Float, y1: Float, x2: Float, y2: Float, score: Float, reg: SIMD4<Float> = .zero) {
+        self.x1 = x1; self.y1 = y1; self.x2 = x2; self.y2 = y2; self.score = score; self.reg = reg
+    }
 }
 
-enum NMSMode { case union, minimum }
+public enum NMSMode: Sendable { case union, minimum }
 
-enum BoxOps {
+public enum BoxOps {
     /// torchvision `nms` (union, areas without +1, suppress IoU > threshold) or facenet's numpy
     /// `nms` in 'Min' mode (areas with +1, suppress overlap > threshold). Returns kept indices,
     /// highest score first.
-    static func nms(_ boxes: [Candidate], threshold: Float, mode: NMSMode) -> [Int] {
+    public static func nms(_ boxes: [Candidate], threshold: Float, mode: NMSMode) -> [Int] {
         if boxes.isEmpty { return [] }
         // Stable descending sort, as torchvision's CPU kernel.
         let order = boxes.indices.sorted { boxes[$0].score > boxes[$1].score || (boxes[$0].score == boxes[$1].score && $0 < $1) }
@@ -38,21 +42,21 @@ enum BoxOps {
     }
 
     /// P-Net's regression: offsets scaled by the box size without +1.
-    static func regressPNet(_ c: Candidate) -> Candidate {
+    public static func regressPNet(_ c: Candidate) -> Candidate {
         let w = c.x2 - c.x1, h = c.y2 - c.y1
         return Candidate(x1: c.x1 + c.reg[0] * w, y1: c.y1 + c.reg[1] * h,
                          x2: c.x2 + c.reg[2] * w, y2: c.y2 + c.reg[3] * h, score: c.score)
     }
 
     /// `bbreg` of R-Net and O-Net: offsets scaled by the box size with +1.
-    static func regress(_ c: Candidate) -> Candidate {
+    public static func regress(_ c: Candidate) -> Candidate {
         let w = c.x2 - c.x1 + 1, h = c.y2 - c.y1 + 1
         return Candidate(x1: c.x1 + c.reg[0] * w, y1: c.y1 + c.reg[1] * h,
                          x2: c.x2 + c.reg[2] * w, y2: c.y2 + c.reg[3] * h, score: c.score)
     }
 
     /// `rerec`: the square of the longer side around the same centre.
-    static func square(_ c: Candidate) -> Candidate {
+    public static func square(_ c: Candidate) -> Candidate {
         var c = c
         let h = c.y2 - c.y1, w = c.x2 - c.x1
         let l = max(w, h)
@@ -65,7 +69,8 @@ enum BoxOps {
 
     /// `pad`: the integer crop of a box, clipped to the image: columns `x0 ..< x1`, rows `y0 ..< y1`
     /// (0-based), or nil when nothing of it is inside.
-    static func crop(_ c: Candidate, width: Int, height: Int) -> (x0: Int, y0: Int, x1: Int, y1: Int)? {
+    public static func crop(_ c: Candidate, width: Int, height: Int) -> (x0: Int, y0: Int, x1: Int, y1: Int)? {
+        guard c.x1.isFinite, c.y1.isFinite, c.x2.isFinite, c.y2.isFinite else { return nil }
         // trunc toward zero, then 1-based clipping as in facenet-pytorch.
         let x = max(truncated(c.x1), 1), y = max(truncated(c.y1), 1)
         let ex = min(truncated(c.x2), width), ey = min(truncated(c.y2), height)

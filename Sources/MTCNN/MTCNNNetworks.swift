@@ -4,17 +4,33 @@ import Tensor
 
 /// One convolution (HWIO kernel `[k, k, Cin, Cout]`, valid padding, stride 1) followed by a
 /// per-channel PReLU, as every MTCNN trunk layer is.
+///
+/// k×k layers run `DirectConvPReLU`, which wants a multiple of 16 output channels: their weights
+/// are padded with zero channels (P-Net's 10 → 16, R-Net's 28 → 32) whose outputs are exactly 0,
+/// and the next layer's weights get matching zero input rows. `inChannels`/`outChannels` are the
+/// stored (padded) counts.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
-    let weights: [Float]   // [k, k, Cin, Cout]
+    let weights: [Float]   // [k, k, Cin, Cout] (stored counts)
     let bias: [Float]      // [Cout]
     let alpha: [Float]?    // [Cout], nil for a linear output head
 
-    init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String?) throws {
-        self.kernel = kernel; self.inChannels = inChannels; self.outChannels = outChannels
-        weights = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
-        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars
-        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars }
+    /// - Parameter storedInChannels: the previous layer's stored output channels (≥ inChannels).
+    init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, storedInChannels: Int? = nil,
+         outChannels: Int, prelu: String?) throws {
+        let cin = storedInChannels ?? inChannels
+        let cout = kernel > 1 ? (outChannels + 15) / 16 * 16 : outChannels
+        self.kernel = kernel; self.inChannels = cin; self.outChannels = cout
+        let w = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
+        var padded = [Float](repeating: 0, count: kernel * kernel * cin * cout)
+        for k in 0..<(kernel * kernel) {
+            for i in 0..<inChannels {
+                for o in 0..<outChannels { padded[(k * cin + i) * cout + o] = w[(k * inChannels + i) * outChannels + o] }
+            }
+        }
+        weights = padded
+        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + [Float](repeating: 0, count: cout - outChannels)
+        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars + [Float](repeating: 0, count: cout - outChannels) }
     }
 
     /// Several 1×1 heads concatenated along the output channels (one sgemm instead of several).
@@ -42,6 +58,17 @@ struct ConvPReLU {
     /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`; scratch ≥ `Ops.conv2dScratchCount`.
     func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                         _ g: ConvGeometry, scratch: UnsafeMutablePointer<Float>) {
+        if kernel > 1 && DirectConvPReLU.applies(g) {
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    withOptional(alpha) { a in
+                        DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a,
+                                            output: output, geometry: g)
+                    }
+                }
+            }
+            return
+        }
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 Ops.conv2d(input: input, weights: w.baseAddress!, bias: b.baseAddress!, output: output,
@@ -54,6 +81,12 @@ struct ConvPReLU {
             }
         }
     }
+}
+
+@inline(__always)
+private func withOptional<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 /// A dense layer `[In, Out]` with an optional PReLU.
@@ -131,7 +164,8 @@ struct PNet {
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "pnet.conv1", kernel: 3, inChannels: 3, outChannels: 10, prelu: "pnet.prelu1")
-        conv2 = try ConvPReLU(file: file, "pnet.conv2", kernel: 3, inChannels: 10, outChannels: 16, prelu: "pnet.prelu2")
+        conv2 = try ConvPReLU(file: file, "pnet.conv2", kernel: 3, inChannels: 10, storedInChannels: conv1.outChannels,
+                              outChannels: 16, prelu: "pnet.prelu2")
         conv3 = try ConvPReLU(file: file, "pnet.conv3", kernel: 3, inChannels: 16, outChannels: 32, prelu: "pnet.prelu3")
         let p = try ConvPReLU(file: file, "pnet.conv4_1", kernel: 1, inChannels: 32, outChannels: 2, prelu: nil)
         let r = try ConvPReLU(file: file, "pnet.conv4_2", kernel: 1, inChannels: 32, outChannels: 4, prelu: nil)
@@ -149,7 +183,7 @@ struct PNet {
     /// Layer geometries for an input of `height × width` (both ≥ 12).
     func plan(height: Int, width: Int) -> Plan {
         let c1 = conv1.geometry(batch: 1, height: height, width: width)
-        let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: 10, kernel: 2, stride: 2)
+        let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: c1.outChannels, kernel: 2, stride: 2)
         let c2 = conv2.geometry(batch: 1, height: pool.outHeight, width: pool.outWidth)
         let c3 = conv3.geometry(batch: 1, height: c2.outHeight, width: c2.outWidth)
         let head = head.geometry(batch: 1, height: c3.outHeight, width: c3.outWidth)
@@ -175,7 +209,8 @@ struct RNet {
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "rnet.conv1", kernel: 3, inChannels: 3, outChannels: 28, prelu: "rnet.prelu1")
-        conv2 = try ConvPReLU(file: file, "rnet.conv2", kernel: 3, inChannels: 28, outChannels: 48, prelu: "rnet.prelu2")
+        conv2 = try ConvPReLU(file: file, "rnet.conv2", kernel: 3, inChannels: 28, storedInChannels: conv1.outChannels,
+                              outChannels: 48, prelu: "rnet.prelu2")
         conv3 = try ConvPReLU(file: file, "rnet.conv3", kernel: 2, inChannels: 48, outChannels: 64, prelu: "rnet.prelu3")
         dense4 = try DensePReLU(file: file, "rnet.dense4", inFeatures: 576, outFeatures: 128, prelu: "rnet.prelu4")
         head = DensePReLU(heads: [
@@ -186,8 +221,8 @@ struct RNet {
 
     /// Runs on `input` `[batch, 24, 24, 3]`; returns the `[batch, 6]` result (inside `buffers`).
     func callAsFunction(_ input: UnsafePointer<Float>, batch: Int, buffers: NetworkBuffers) -> UnsafeMutablePointer<Float> {
-        let c1 = conv1.geometry(batch: batch, height: 24, width: 24)                                          // [N, 22, 22, 28]
-        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: 28, kernel: 3, stride: 2)         // [N, 11, 11, 28]
+        let c1 = conv1.geometry(batch: batch, height: 24, width: 24)                                          // [N, 22, 22, 32] (28 + 4 zero channels)
+        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: c1.outChannels, kernel: 3, stride: 2) // [N, 11, 11, 32]
         let c2 = conv2.geometry(batch: batch, height: p1.outHeight, width: p1.outWidth)                        // [N, 9, 9, 48]
         let p2 = poolGeometry(batch: batch, height: c2.outHeight, width: c2.outWidth, channels: 48, kernel: 3, stride: 2) // [N, 4, 4, 48]
         let c3 = conv3.geometry(batch: batch, height: p2.outHeight, width: p2.outWidth)                        // [N, 3, 3, 64]

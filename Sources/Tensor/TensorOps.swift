@@ -73,3 +73,42 @@ func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -
     guard let tensor else { return body(nil) }
     return tensor.scalars.withUnsafeBufferPointer { body($0.baseAddress) }
 }
+
+extension Tensor {
+    /// Max pooling of an NHWC tensor (`ceilMode` as caffe / PyTorch `ceil_mode=True`).
+    public func maxPool2d(size: (Int, Int), stride: (Int, Int), padding: Padding = .valid, ceilMode: Bool = false) -> Tensor {
+        let g = poolGeometry(size: size, stride: stride, padding: padding, ceilMode: ceilMode)
+        var out = Tensor(zeros: g.outputShape)
+        out.scalars.withUnsafeMutableBufferPointer { Ops.maxPool2d(input: scalars, output: $0.baseAddress!, geometry: g) }
+        return out
+    }
+
+    /// Average pooling of an NHWC tensor; `countPadding` as PyTorch `count_include_pad`.
+    public func avgPool2d(size: (Int, Int), stride: (Int, Int), padding: Padding = .valid, ceilMode: Bool = false,
+                          countPadding: Bool = false) -> Tensor {
+        let g = poolGeometry(size: size, stride: stride, padding: padding, ceilMode: ceilMode)
+        var out = Tensor(zeros: g.outputShape)
+        out.scalars.withUnsafeMutableBufferPointer {
+            Ops.avgPool2d(input: scalars, output: $0.baseAddress!, geometry: g, countPadding: countPadding)
+        }
+        return out
+    }
+
+    /// Global average pooling: `[N, H, W, C]` → `[N, C]`.
+    public func globalAvgPool() -> Tensor {
+        precondition(rank == 4, "globalAvgPool: expected NHWC, got \(shape)")
+        var out = Tensor(zeros: [shape[0], shape[3]])
+        out.scalars.withUnsafeMutableBufferPointer {
+            Ops.globalAvgPool(input: scalars, output: $0.baseAddress!, batch: shape[0], height: shape[1], width: shape[2],
+                              channels: shape[3])
+        }
+        return out
+    }
+
+    func poolGeometry(size: (Int, Int), stride: (Int, Int), padding: Padding, ceilMode: Bool) -> ConvGeometry {
+        precondition(rank == 4, "pooling: expected NHWC, got \(shape)")
+        return ConvGeometry(batch: shape[0], inHeight: shape[1], inWidth: shape[2], inChannels: shape[3],
+                            outChannels: shape[3], kernelHeight: size.0, kernelWidth: size.1, strideHeight: stride.0,
+                            strideWidth: stride.1, padding: padding, ceilMode: ceilMode)
+    }
+}

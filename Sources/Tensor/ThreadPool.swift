@@ -41,7 +41,9 @@ public final class ThreadPool: @unchecked Sendable {
     private var jobChunks = 0
 
     private let generation = Atomic<Int>(0)
-    private let nextChunk = Atomic<Int>(0)
+    // (generation << 32) | next unclaimed chunk. Claiming a chunk is a compare-exchange on the pair, so
+    // a worker that woke for an earlier job and was delayed can never claim a chunk of a later one.
+    private let ticket = Atomic<Int>(0)
     private let pendingChunks = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
@@ -90,14 +92,15 @@ public final class ThreadPool: @unchecked Sendable {
             jobBody = escapable
             jobCount = count
             jobChunks = chunks
-            nextChunk.store(0, ordering: .relaxed)
             pendingChunks.store(chunks, ordering: .relaxed)
-            generation.wrappingAdd(1, ordering: .releasing)
+            let job = generation.load(ordering: .relaxed) &+ 1
+            ticket.store((job & 0xffff_ffff) << 32, ordering: .releasing)
+            generation.store(job, ordering: .releasing)
             pthread_mutex_lock(&mutex)
             if sleepers > 0 { pthread_cond_broadcast(&condition) }
             pthread_mutex_unlock(&mutex)
 
-            runChunks()
+            runChunks(job: job)
             var spins = 0
             while pendingChunks.load(ordering: .acquiring) > 0 {
                 spins += 1
@@ -108,13 +111,17 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Claims chunks of the current job until none are left.
-    private func runChunks() {
+    /// Claims chunks of job `job` until none are left (or a later job has replaced it).
+    private func runChunks(job: Int) {
+        let tag = (job & 0xffff_ffff) << 32
+        var current = ticket.load(ordering: .acquiring)
         while true {
-            let chunk = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-            if chunk >= jobChunks { return }
-            runChunk(chunk)
+            guard current & ~0xffff_ffff == tag, current & 0xffff_ffff < jobChunks else { return }
+            let (exchanged, original) = ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            guard exchanged else { current = original; continue }
+            runChunk(current & 0xffff_ffff)
             pendingChunks.wrappingSubtract(1, ordering: .releasing)
+            current = ticket.load(ordering: .acquiring)
         }
     }
 
@@ -126,8 +133,10 @@ public final class ThreadPool: @unchecked Sendable {
         jobBody!(lower..<upper)
     }
 
-    private func workerLoop() {
-        var seen = generation.load(ordering: .acquiring)
+    /// `seen` is the generation when the worker was created: a job published before the thread got
+    /// to run (likely on a loaded machine) must still be picked up.
+    private func workerLoop(seen initial: Int) {
+        var seen = initial
         while true {
             let start = DispatchTime.now().uptimeNanoseconds
             var spins = 0
@@ -146,7 +155,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             if stopping.load(ordering: .relaxed) { break }
             seen = generation.load(ordering: .acquiring)
-            runChunks()
+            runChunks(job: seen)
         }
         liveWorkers.wrappingSubtract(1, ordering: .releasing)
     }
@@ -159,8 +168,9 @@ public final class ThreadPool: @unchecked Sendable {
         stopWorkers()
         participants = count
         stopping.store(false, ordering: .releasing)
+        let current = generation.load(ordering: .acquiring)
         for i in 1..<count {
-            let thread = Thread { self.workerLoop() }
+            let thread = Thread { self.workerLoop(seen: current) }
             thread.name = "facecli.pool.\(i)"
             thread.stackSize = 1 << 20
             liveWorkers.wrappingAdd(1, ordering: .relaxed)

@@ -1,5 +1,7 @@
 import XCTest
 import facecli
+import ImageIO
+import Support
 
 /// The parser on its own: every accepted form and every error, without starting a process.
 final class ArgumentParserTests: XCTestCase {
@@ -78,6 +80,13 @@ final class ArgumentParserTests: XCTestCase {
     func testErrorsMapToSysexits() {
         XCTAssertEqual(ErrorReporting.exitCode(for: CLIError.notBuilt(command: "x")), .unavailable)
         XCTAssertEqual(ErrorReporting.exitCode(for: CLIError.usage("x", command: nil)), .usage)
+        XCTAssertEqual(ErrorReporting.exitCode(for: FileError(.missing, path: "a", "no such file")), .noInput)
+        XCTAssertEqual(ErrorReporting.exitCode(for: FileError(.isDirectory, path: "a", "dir")), .noInput)
+        XCTAssertEqual(ErrorReporting.exitCode(for: FileError(.cannotCreate, path: "a", "x")), .cannotCreate)
+        XCTAssertEqual(ErrorReporting.exitCode(for: FileError(.io, path: "a", "x")), .ioError)
+        XCTAssertEqual(ErrorReporting.exitCode(for: FileError(.badData, path: "a", "x")), .dataError)
+        XCTAssertEqual(ErrorReporting.exitCode(for: ImageError(.truncated, path: "a.jpg", "cut")), .dataError)
+        XCTAssertEqual(ErrorReporting.message(for: ImageError(.truncated, path: "a.jpg", "cut")), "a.jpg: cut")
     }
 
     func testEditDistance() {

@@ -1,6 +1,7 @@
 import Foundation
 import ImageIO
 import MTCNN
+import Support
 import Tensor
 import XCTest
 
@@ -8,6 +9,15 @@ import XCTest
 /// tools/gen_mtcnn_goldens.py): P-Net maps at one scale, R-Net and O-Net on the reference's own
 /// crops, and the final detections.
 final class GoldenStageTests: XCTestCase {
+    /// The goldens were computed on Pillow's decode; ours must give the same pixels or the other
+    /// comparisons would not be like for like.
+    func testDecodedPixelsMatchReference() throws {
+        for g in try Golden.all() {
+            let image = try loadSharedImage(g.image)
+            XCTAssertEqual(image.pixels.withUnsafeBytes { SHA256.hex($0) }, g.pixels_sha256, "\(g.image): decoded pixels differ from Pillow's")
+        }
+    }
+
     func testPyramidMatchesReference() throws {
         for g in try Golden.all() {
             guard let p = g.pnet else { continue }

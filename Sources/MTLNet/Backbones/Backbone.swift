@@ -39,14 +39,16 @@ public final class Backbone {
     public var isRandom: Bool { source.hasPrefix("random") }
     /// The weight file's metadata (empty for random parameters).
     public let metadata: [String: Any]
+    /// SHA-256 (hex) of the whole weight file; `random-seed-N` for random parameters.
+    public let weightsSHA256: String
 
     // Reused between calls: the normalised input batch.
     private var inputBuffer: [Float] = []
 
     init(configuration: BackboneConfiguration, graph: InferenceGraph, classifier: (Tensor, Tensor)?, source: String,
-         metadata: [String: Any], inputSize: Int) {
+         metadata: [String: Any], weightsSHA256: String, inputSize: Int) {
         self.configuration = configuration; self.graph = graph; self.classifier = classifier
-        self.source = source; self.metadata = metadata; self.inputSize = inputSize
+        self.source = source; self.metadata = metadata; self.weightsSHA256 = weightsSHA256; self.inputSize = inputSize
     }
 
     static func buildGraph(_ configuration: BackboneConfiguration, source: ConvParameterSource) throws -> InferenceGraph {
@@ -80,8 +82,10 @@ public final class Backbone {
             }
             classifier = (w, try file.tensor("classifier.bias", shape: [w.shape[1]]))
         }
+        let mapped = try MappedFile(path: path)
+        let digest = withExtendedLifetime(mapped) { SHA256.hex(mapped.bytes) }
         self.init(configuration: configuration, graph: graph, classifier: classifier, source: path,
-                  metadata: file.metadata, inputSize: max(inputSize, configuration.architecture.minimumInputSize))
+                  metadata: file.metadata, weightsSHA256: digest, inputSize: max(inputSize, configuration.architecture.minimumInputSize))
     }
 
     /// Random parameters drawn from `seed` (see `SeededParameters`); for benchmarks and tests.
@@ -90,7 +94,7 @@ public final class Backbone {
                                       batchNormScale: configuration.architecture != .inceptionv3)
         let graph = try buildGraph(configuration, source: source)
         return Backbone(configuration: configuration, graph: graph, classifier: nil, source: "random (seed \(seed))",
-                        metadata: [:], inputSize: max(inputSize, configuration.architecture.minimumInputSize))
+                        metadata: [:], weightsSHA256: "random-seed-\(seed)", inputSize: max(inputSize, configuration.architecture.minimumInputSize))
     }
 
     /// Multiply-accumulates of one image at `inputSize`.
@@ -100,7 +104,8 @@ public final class Backbone {
 
     /// Features of images, each resized (bilinear) to `inputSize × inputSize` if needed: `[N, featureCount]`.
     public func features(of images: [RGBImage]) throws -> Tensor {
-        try features(ofPixels: pixelBatch(images))
+        if images.isEmpty { return Tensor(zeros: [0, featureCount]) }
+        return try features(ofPixels: pixelBatch(images))
     }
 
     /// Features of a batch `[N, H, W, 3]` of raw RGB values in 0…255 (any H, W ≥ the minimum; not

@@ -19,5 +19,5 @@ public protocol FeatureExtractor: AnyObject {
     /// Human-readable input normalisation, recorded in model files (e.g. `(x - 127.5) / 127.5`).
     var normalization: String { get }
     /// Features of a batch of `inputSize × inputSize` images: `[images.count, featureCount]`.
-    func features(_ images: [RGBImage]) -> Tensor
+    func features(_ images: [RGBImage]) throws -> Tensor
 }

@@ -42,7 +42,8 @@ public struct FeaturePipeline {
     /// SHA-256 of a file's content.
     public static func contentHash(_ path: String) throws -> String {
         let file = try MappedFile(path: path)
-        return SHA256.hex(file.bytes)
+        // The map must outlive the hashing: `bytes` does not keep `file` alive.
+        return withExtendedLifetime(file) { SHA256.hex(file.bytes) }
     }
 
     /// Features of `views` views of each sample (view 0 = the image, 1 = mirrored, more = random
@@ -55,9 +56,9 @@ public struct FeaturePipeline {
         var rows: [[Float]?] = []          // [samples · views], nil until computed
         var pending: [(row: Int, image: RGBImage)] = []
         var skipped: [String] = [], noFace = Set<Int>()
-        func flush() {
+        func flush() throws {
             guard !pending.isEmpty else { return }
-            let out = extractor.features(pending.map(\.image))   // [pending, f]
+            let out = try extractor.features(pending.map(\.image))   // [pending, f]
             precondition(out.shape == [pending.count, f], "FeatureExtractor \(extractor.name) returned \(out.shape), expected \([pending.count, f])")
             for (j, p) in pending.enumerated() {
                 let values = Array(out.scalars[(j * f)..<((j + 1) * f)])
@@ -84,10 +85,10 @@ public struct FeaturePipeline {
                 }
             }
             rows += cached
-            if pending.count >= batchSize { flush() }
+            if pending.count >= batchSize { try flush() }
             progress(i + 1, samples.count)
         }
-        flush()
+        try flush()
         let kept = samples.indices.filter { !noFace.contains($0) }
         var scalars = [Float](); scalars.reserveCapacity(kept.count * views * f)
         for i in kept { for v in 0..<views { scalars += rows[i * views + v]! } }

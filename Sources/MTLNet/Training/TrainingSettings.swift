@@ -27,6 +27,8 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var testFraction: Double
     /// Share of the training part held back for early stopping and learning-rate decisions.
     public var validationFraction: Double
+    /// Average the predictions of each face and its mirror image (test-time augmentation).
+    public var testTimeFlip: Bool
 
     /// The paper's schedule (Aboluhom & Kandilli 2025): Adam lr 1e-4, batch 32, up to 100 epochs,
     /// early stopping after 3 epochs without improvement of accuracy, reduce-LR-on-plateau ×0.5,
@@ -36,11 +38,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public static let paper = TrainingSettings(
         preset: "paper", epochs: 100, batchSize: 32, learningRate: 1e-4, patience: 3, monitor: .accuracy,
         lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 1,
-        seed: 1, testFraction: 0.3, validationFraction: 0.15)
+        seed: 1, testFraction: 0.3, validationFraction: 0.15, testTimeFlip: false)
 
     /// The defaults of `facecli train`: the best settings found for a Pi (see README).
     public static let standard = TrainingSettings(
         preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
         lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 4,
-        seed: 1, testFraction: 0.3, validationFraction: 0.15)
+        seed: 1, testFraction: 0.3, validationFraction: 0.15, testTimeFlip: true)
 }

@@ -10,6 +10,9 @@ protocol FloatLane {
     static func + (lhs: Self, rhs: Self) -> Self
     /// `min(max(self, low), high)`: the fused activation (±infinity bounds leave values untouched).
     func clamped(_ low: Self, _ high: Self) -> Self
+    /// Lane-wise maximum.
+    func maximum(_ other: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
 }
 
 extension SIMD8: FloatLane where Scalar == Float {
@@ -25,6 +28,7 @@ extension SIMD8: FloatLane where Scalar == Float {
         let raised = replacing(with: low, where: self .< low)
         return raised.replacing(with: high, where: raised .> high)
     }
+    @inline(__always) func maximum(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
 }
 
 extension Float: FloatLane {
@@ -33,6 +37,7 @@ extension Float: FloatLane {
     @inline(__always) init(loading pointer: UnsafePointer<Float>) { self = pointer.pointee }
     @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) { pointer.pointee = self }
     @inline(__always) func clamped(_ low: Float, _ high: Float) -> Float { Swift.min(Swift.max(self, low), high) }
+    @inline(__always) func maximum(_ other: Float) -> Float { Swift.max(self, other) }
 }
 
 extension Activation {

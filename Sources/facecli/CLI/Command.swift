@@ -22,6 +22,12 @@ extension Command {
     public static var positionals: [PositionalSpec] { [] }
     public static var isBuilt: Bool { true }
 
+    /// Placeholder for commands that are declared but not built (`isBuilt = false`): implement
+    /// `run` in the command file and delete its `isBuilt` line.
+    public static func run(_ arguments: ParsedArguments) throws -> ExitCode {
+        throw CLIError.notBuilt(command: name)
+    }
+
     static var parser: ArgumentParser {
         ArgumentParser(command: name, options: options, positionals: positionals)
     }

@@ -15,6 +15,9 @@ public enum ErrorReporting {
             case .io: return .ioError
             case .badData: return .dataError
             }
+        case is ImageError:
+            // Corrupt, truncated, empty, not an image, too large: all "the input's content is wrong".
+            return .dataError
         default:
             return .dataError
         }

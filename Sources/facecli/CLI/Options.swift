@@ -48,4 +48,10 @@ public struct PositionalSpec: Sendable, Equatable {
 public enum CommonOptions {
     /// `--threads N`; read it with `ParsedArguments.threads()`, which checks N ≥ 1.
     public static let threads = OptionSpec.value("threads", "n", help: "Worker threads, at least 1.", default: "all cores")
+    /// `--json`: machine-readable results on stdout.
+    public static let json = OptionSpec.flag("json", help: "Print one JSON object per input instead of text.")
+    /// `--model PATH`: a trained model file.
+    public static let model = OptionSpec.value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.")
+    /// `<image>...`: the inputs of per-image commands.
+    public static let images = PositionalSpec("image", help: "JPEG or PNG images (format read from the content).", variadic: true)
 }

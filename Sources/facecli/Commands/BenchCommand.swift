@@ -56,6 +56,12 @@ public protocol BenchMode {
 }
 
 extension BenchMode {
-    static var options: [OptionSpec] { [] }
-    static var isBuilt: Bool { true }
+    public static var options: [OptionSpec] { [] }
+    public static var isBuilt: Bool { true }
+
+    /// Placeholder for modes not built yet (`isBuilt = false`): implement `run` in the mode file
+    /// and delete its `isBuilt` line.
+    public static func run(_ arguments: ParsedArguments) throws -> ExitCode {
+        throw CLIError.notBuilt(command: "bench --\(selector.name)")
+    }
 }

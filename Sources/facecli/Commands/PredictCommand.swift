@@ -3,14 +3,10 @@ enum PredictCommand: Command {
     static let name = "predict"
     static let summary = "Find the faces in images and tell who each is, the age group and the ethnicity."
     static let options: [OptionSpec] = [
-        .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'."),
-        .flag("json", help: "Print one JSON object per image instead of text."),
+        CommonOptions.model,
+        CommonOptions.json,
         CommonOptions.threads,
     ]
-    static let positionals = [PositionalSpec("image", help: "JPEG or PNG images.", variadic: true)]
+    static let positionals = [CommonOptions.images]
     static let isBuilt = false
-
-    static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        throw CLIError.notBuilt(command: name)
-    }
 }

@@ -2,8 +2,4 @@
 enum BenchOpsMode: BenchMode {
     static let selector = OptionSpec.flag("ops", help: "Benchmark tensor ops at MobileNet layer shapes (128×128 input).")
     static let isBuilt = false
-
-    static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        throw CLIError.notBuilt(command: "bench --ops")
-    }
 }

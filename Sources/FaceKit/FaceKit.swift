@@ -1,1 +1,0 @@
-// X module; see the target's description in Package.swift.

@@ -1,0 +1,37 @@
+import Foundation
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal (logs stay clean).
+final class ProgressBar {
+    let label: String
+    private let enabled = isatty(2) != 0
+    private var drawn = false
+    private var lastDraw = Date.distantPast
+
+    init(label: String) { self.label = label }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0, done == total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let width = 30, filled = width * done / total
+        let line = "\r\(label) [" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(done)/\(total)"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        drawn = true
+    }
+
+    /// Ends the bar's line so that the next message starts on a fresh one.
+    func finish() {
+        guard drawn else { return }
+        FileHandle.standardError.write("\n".data(using: .utf8)!)
+        drawn = false
+    }
+}
+
+/// The cache folder: `--cache DIR`, else `$XDG_CACHE_HOME/facecli`, else `~/.cache/facecli`.
+enum CacheLocation {
+    static func folder(_ option: String?) -> String {
+        if let option { return option }
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/facecli" }
+        return (env["HOME"] ?? NSTemporaryDirectory()) + "/.cache/facecli"
+    }
+}

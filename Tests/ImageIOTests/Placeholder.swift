@@ -1,2 +1,0 @@
-import XCTest
-final class ImageIOPlaceholderTests: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
