@@ -22,9 +22,9 @@ public enum WeightsLocation {
     }
 
     /// Loads the backbone `name` (`mobilenet`, `mobilenetv2`, `inceptionv3`) from `Weights/<name>.fcw`.
-    public static func backbone(_ name: String, inputSize: Int = 128) throws -> BackboneExtractor {
+    public static func backbone(_ name: String, inputSize: Int = 128) throws -> Backbone {
         let path = try require(name + ".fcw", what: "weights of backbone '\(name)'",
                                howToGet: "convert them with the script in tools/ named after the backbone (see README)")
-        return try BackboneExtractor(weightsPath: path, inputSize: inputSize)
+        return try Backbone(contentsOf: path, inputSize: inputSize)
     }
 }

@@ -82,7 +82,8 @@ public final class Backbone {
             }
             classifier = (w, try file.tensor("classifier.bias", shape: [w.shape[1]]))
         }
-        let digest = SHA256.hex(try MappedFile(path: path).bytes)
+        let mapped = try MappedFile(path: path)
+        let digest = withExtendedLifetime(mapped) { SHA256.hex(mapped.bytes) }   // the map must outlive the hashing
         self.init(configuration: configuration, graph: graph, classifier: classifier, source: path,
                   metadata: file.metadata, weightsSHA256: digest, inputSize: max(inputSize, configuration.architecture.minimumInputSize))
     }
