@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "facecli", dependencies: ["FaceKit"], swiftSettings: hotSettings),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: hotSettings),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Goldens"], swiftSettings: hotSettings),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: hotSettings),
         .testTarget(name: "MTCNNTests", dependencies: ["MTCNN"], exclude: ["Goldens"]),

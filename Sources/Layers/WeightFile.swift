@@ -57,15 +57,15 @@ public struct WeightFile {
             throw bad("malformed header")
         }
         let dataStart = 16 + headerLength
-        guard dataStart + dataLength + 32 == bytes.count else {
+        guard dataLength == bytes.count - dataStart - 32 else {
             throw bad("truncated or padded: header says \(dataLength) data bytes, file has \(bytes.count - dataStart - 32)")
         }
         var entries = [String: Entry]()
         for (name, value) in tensors {
             guard let e = value as? [String: Any], let dt = (e["dtype"] as? String).flatMap(DType.init(rawValue:)),
                   let shape = e["shape"] as? [Int], let offset = e["offset"] as? Int, let length = e["length"] as? Int,
-                  shape.allSatisfy({ $0 >= 0 }), offset >= 0, length >= 0, offset + length <= dataLength,
-                  length == shape.reduce(1, *) * (dt == .f32 ? 4 : 2) else {
+                  shape.allSatisfy({ $0 >= 0 }), offset >= 0, length >= 0, offset <= dataLength, length <= dataLength - offset,
+                  length == WeightFile.byteCount(shape, dt) else {
                 throw bad("malformed header entry for tensor '\(name)'")
             }
             entries[name] = Entry(dtype: dt, shape: shape, offset: offset, length: length)
@@ -78,6 +78,18 @@ public struct WeightFile {
         self.names = entries.keys.sorted { entries[$0]!.offset < entries[$1]!.offset }
         self.metadata = metadata
         self.metadataJSON = (try? JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
+    /// Bytes of a tensor of `shape`, or nil when that overflows (the header values are untrusted:
+    /// plain arithmetic on them would trap, or wrap under -Ounchecked).
+    private static func byteCount(_ shape: [Int], _ dtype: DType) -> Int? {
+        var bytes = dtype == .f32 ? 4 : 2
+        for d in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            bytes = product
+        }
+        return bytes
     }
 
     /// String-valued metadata entry.

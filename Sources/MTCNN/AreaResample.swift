@@ -2,56 +2,81 @@
 ///
 /// PyTorch's `interpolate(mode: "area")` (adaptive average pooling), which facenet-pytorch uses for
 /// the pyramid and the crops: output pixel (i, j) is the mean of input rows
-/// `floor(i·H/outH) ..< ceil((i+1)·H/outH)` and the same for columns. It works for up- and
-/// down-sampling. The mean over a rectangle is separable, so we sum along rows first and then along
-/// columns: O(H·outW + outH·outW) windows instead of O(outH·outW) rectangles. `Naive.resizeArea`
-/// is the oracle (it differs only in float summation order).
-public enum AreaResample {
-    /// Floats `resampleScratchCount` needs: one row-summed copy of the source rows.
-    public static func scratchCount(sourceHeight: Int, outWidth: Int) -> Int { sourceHeight * outWidth * 3 }
+/// `floor(i·H/outH) ..< ceil((i+1)·H/outH)` and the same for columns; it works for up- and
+/// down-sampling. `Naive.resizeArea` is the oracle.
+///
+/// Every pyramid level and every R-/O-Net crop is an area resample of the same image, so we build
+/// one integral image (per-channel prefix sums) per detection and read each window sum with four
+/// lookups. The sums are integers, so they are exact (UInt32 wrap-around cancels in the four-term
+/// difference as long as one window holds less than 2³² / 255 pixels).
+public struct IntegralImage {
+    public let width: Int, height: Int
+    /// `[(height + 1), (width + 1), 3]` prefix sums; row 0 and column 0 are zero.
+    private(set) var sums: [UInt32]
 
-    /// Resamples the `height × width` RGB region starting at `source` (rows `rowStride` bytes apart)
-    /// to `[outHeight, outWidth, 3]` floats `(mean − 127.5) · 0.0078125`.
-    public static func resample(source: UnsafePointer<UInt8>, rowStride: Int, height: Int, width: Int,
-                         output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
-                         scratch: UnsafeMutablePointer<Float>) {
-        // scratch [height, outWidth, 3]: per-row sums over each output column's window.
-        // Column windows are the same for every row: one table (on the stack for crops).
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * outWidth) { windows in
-            for ox in 0..<outWidth {
-                windows[2 * ox] = ox * width / outWidth
-                windows[2 * ox + 1] = ((ox + 1) * width + outWidth - 1) / outWidth
-            }
+    public init() { width = 0; height = 0; sums = [] }
+
+    /// Builds the prefix sums of `image` (`width × height` RGB), reusing `storage`'s capacity.
+    public init(pixels: UnsafePointer<UInt8>, width: Int, height: Int, reusing storage: [UInt32] = []) {
+        self.width = width; self.height = height
+        var s = storage
+        let count = (height + 1) * (width + 1) * 3
+        if s.count != count { s = [UInt32](repeating: 0, count: count) }
+        let stride = (width + 1) * 3
+        s.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            for i in 0..<stride { base[i] = 0 }
             for y in 0..<height {
-                let row = source + y * rowStride
-                let dst = scratch + y * outWidth * 3
-                for ox in 0..<outWidth {
-                    let xa = windows[2 * ox], xb = windows[2 * ox + 1]
-                    var r: Float = 0, g: Float = 0, b: Float = 0
-                    var p = row + xa * 3
-                    for _ in xa..<xb {
-                        r += Float(p[0]); g += Float(p[1]); b += Float(p[2])
-                        p += 3
-                    }
-                    dst[ox * 3] = r; dst[ox * 3 + 1] = g; dst[ox * 3 + 2] = b
+                let above = base + y * stride, row = base + (y + 1) * stride
+                let src = pixels + y * width * 3
+                var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+                row[0] = 0; row[1] = 0; row[2] = 0
+                for x in 0..<width {
+                    r &+= UInt32(src[x * 3]); g &+= UInt32(src[x * 3 + 1]); b &+= UInt32(src[x * 3 + 2])
+                    let o = (x + 1) * 3
+                    row[o] = above[o] &+ r; row[o + 1] = above[o + 1] &+ g; row[o + 2] = above[o + 2] &+ b
                 }
             }
-            let rowFloats = outWidth * 3
-            for oy in 0..<outHeight {
-                let ya = oy * height / outHeight, yb = ((oy + 1) * height + outHeight - 1) / outHeight
-                let out = output + oy * rowFloats
-                let first = scratch + ya * rowFloats
-                for i in 0..<rowFloats { out[i] = first[i] }
-                for y in (ya + 1)..<max(yb, ya + 1) {
-                    let src = scratch + y * rowFloats
-                    for i in 0..<rowFloats { out[i] += src[i] }
-                }
-                // Columns differ in window width, so the divisor is per output column.
-                let rows = Float(yb - ya)
+        }
+        sums = s
+    }
+
+    /// Releases the sums for reuse by the next `init(pixels:…reusing:)`.
+    public mutating func takeStorage() -> [UInt32] {
+        defer { sums = [] }
+        return sums
+    }
+
+    /// Area-resamples the region `x0 ..< x0 + regionWidth`, `y0 ..< y0 + regionHeight` to
+    /// `[outHeight, outWidth, 3]` floats `(mean − 127.5) · 0.0078125`.
+    public func resample(x0: Int, y0: Int, regionWidth: Int, regionHeight: Int,
+                         output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int) {
+        precondition(x0 >= 0 && y0 >= 0 && regionWidth > 0 && regionHeight > 0
+                     && x0 + regionWidth <= width && y0 + regionHeight <= height,
+                     "IntegralImage.resample: region outside the \(width)×\(height) image")
+        let stride = (width + 1) * 3
+        sums.withUnsafeBufferPointer { p in
+            let base = p.baseAddress!
+            // Column windows are the same for every output row.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * outWidth) { columns in
                 for ox in 0..<outWidth {
-                    let inv = 1 / (rows * Float(windows[2 * ox + 1] - windows[2 * ox]))
-                    for c in 0..<3 {
-                        out[ox * 3 + c] = (out[ox * 3 + c] * inv - 127.5) * 0.0078125
+                    columns[2 * ox] = (x0 + ox * regionWidth / outWidth) * 3
+                    columns[2 * ox + 1] = (x0 + ((ox + 1) * regionWidth + outWidth - 1) / outWidth) * 3
+                }
+                var out = output
+                for oy in 0..<outHeight {
+                    let ya = y0 + oy * regionHeight / outHeight
+                    let yb = y0 + ((oy + 1) * regionHeight + outHeight - 1) / outHeight
+                    let top = base + ya * stride, bottom = base + yb * stride
+                    let rows = yb - ya
+                    for ox in 0..<outWidth {
+                        let xa = columns[2 * ox], xb = columns[2 * ox + 1]
+                        let inv = 1 / Float(rows * (xb - xa) / 3)
+                        for c in 0..<3 {
+                            let sum = bottom[xb + c] &- bottom[xa + c] &- top[xb + c] &+ top[xa + c]
+                            out[c] = (Float(sum) * inv - 127.5) * 0.0078125
+                        }
+                        out += 3
                     }
                 }
             }

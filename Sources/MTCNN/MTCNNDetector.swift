@@ -23,6 +23,8 @@ public final class MTCNNDetector {
     private var pyramid: Pyramid?
     /// Crops of one R-/O-Net stage, `[N, size, size, 3]`.
     private let crops = FloatBuffer()
+    /// Prefix sums of the image being detected: every pyramid level and crop is read from it.
+    private var integral = IntegralImage()
 
     /// Reads the three networks from a facecli weight file (see `tools/convert_mtcnn.py`).
     public init(weightsPath: String, options: MTCNNOptions = MTCNNOptions()) throws {
@@ -72,6 +74,7 @@ public final class MTCNNDetector {
 
     /// All faces in `image`, highest confidence first. Any image size; no face gives `[]`.
     public func detect(_ image: RGBImage) -> [FaceDetection] {
+        prepareIntegral(image)
         let t = options.thresholds
         var boxes = proposals(image)
         if boxes.isEmpty { return [] }
@@ -152,11 +155,8 @@ public final class MTCNNDetector {
     /// Resamples `image` to the level and runs P-Net; the `[outH, outW, 6]` maps stay in the worker's buffers.
     private func pnetMaps(_ image: RGBImage, level: Pyramid.Level, worker: Worker) -> UnsafeMutablePointer<Float> {
         let input = worker.input.reserve(level.height * level.width * 3)
-        let scratch = worker.resample.reserve(AreaResample.scratchCount(sourceHeight: image.height, outWidth: level.width))
-        image.pixels.withUnsafeBufferPointer { px in
-            AreaResample.resample(source: px.baseAddress!, rowStride: image.width * 3, height: image.height, width: image.width,
-                                  output: input, outHeight: level.height, outWidth: level.width, scratch: scratch)
-        }
+        integral.resample(x0: 0, y0: 0, regionWidth: image.width, regionHeight: image.height,
+                          output: input, outHeight: level.height, outWidth: level.width)
         pnet(input, plan: level.plan, buffers: worker.buffers)
         return worker.buffers.a.pointer
     }
@@ -184,21 +184,17 @@ public final class MTCNNDetector {
         let out = results + n * plane
         let chunk = size == RNet.size ? 64 : 16
         let chunks = (n + chunk - 1) / chunk
-        image.pixels.withUnsafeBufferPointer { px in
-            forEachParallel(count: chunks) { c, worker in
-                let lo = c * chunk, hi = min(n, lo + chunk)
-                for k in lo..<hi {
-                    let r = rects[k]
-                    let scratch = worker.resample.reserve(AreaResample.scratchCount(sourceHeight: r.y1 - r.y0, outWidth: size))
-                    AreaResample.resample(source: px.baseAddress! + (r.y0 * image.width + r.x0) * 3, rowStride: image.width * 3,
-                                          height: r.y1 - r.y0, width: r.x1 - r.x0,
-                                          output: results + k * plane, outHeight: size, outWidth: size, scratch: scratch)
-                }
-                let result = size == RNet.size
-                    ? self.rnet(results + lo * plane, batch: hi - lo, buffers: worker.buffers)
-                    : self.onet(results + lo * plane, batch: hi - lo, buffers: worker.buffers)
-                (out + lo * outputs).update(from: result, count: (hi - lo) * outputs)
+        forEachParallel(count: chunks) { c, worker in
+            let lo = c * chunk, hi = min(n, lo + chunk)
+            for k in lo..<hi {
+                let r = rects[k]
+                self.integral.resample(x0: r.x0, y0: r.y0, regionWidth: r.x1 - r.x0, regionHeight: r.y1 - r.y0,
+                                       output: results + k * plane, outHeight: size, outWidth: size)
             }
+            let result = size == RNet.size
+                ? self.rnet(results + lo * plane, batch: hi - lo, buffers: worker.buffers)
+                : self.onet(results + lo * plane, batch: hi - lo, buffers: worker.buffers)
+            (out + lo * outputs).update(from: result, count: (hi - lo) * outputs)
         }
         return out
     }
@@ -214,6 +210,7 @@ public final class MTCNNDetector {
     /// Raw P-Net output at pyramid level `level`: `[outH, outW, 6]` (background and face logits,
     /// 4 regressions) as a tensor.
     public func pnetOutput(_ image: RGBImage, level: Int) -> Tensor {
+        prepareIntegral(image)
         let l = preparePyramid(width: image.width, height: image.height).levels[level]
         let maps = pnetMaps(image, level: l, worker: worker(0))
         let count = l.plan.outHeight * l.plan.outWidth * 6
@@ -225,13 +222,15 @@ public final class MTCNNDetector {
     public func stageOutput(_ image: RGBImage, rects: [(x0: Int, y0: Int, x1: Int, y1: Int)], size: Int) -> Tensor {
         precondition(size == RNet.size || size == ONet.size, "stageOutput: size is 24 (R-Net) or 48 (O-Net)")
         let outputs = size == RNet.size ? 6 : 16
+        prepareIntegral(image)
         let out = runNetwork(image, rects: rects, size: size, outputs: outputs)
         return Tensor(shape: [rects.count, outputs], scalars: Array(UnsafeBufferPointer(start: out, count: rects.count * outputs)))
     }
 
     /// The crops (0-based, end-exclusive x0, y0, x1, y1) that P-Net's proposals give R-Net, in order.
     public func proposalCrops(_ image: RGBImage) -> [(x0: Int, y0: Int, x1: Int, y1: Int)] {
-        proposals(image).compactMap { BoxOps.crop($0, width: image.width, height: image.height) }
+        prepareIntegral(image)
+        return proposals(image).compactMap { BoxOps.crop($0, width: image.width, height: image.height) }
     }
 
     // MARK: - Workspace
@@ -240,6 +239,13 @@ public final class MTCNNDetector {
         struct Level { let scale: Double; let height: Int; let width: Int; let plan: PNet.Plan }
         let width: Int, height: Int, options: MTCNNOptions
         let levels: [Level]
+    }
+
+    private func prepareIntegral(_ image: RGBImage) {
+        let storage = integral.takeStorage()
+        integral = image.pixels.withUnsafeBufferPointer {
+            IntegralImage(pixels: $0.baseAddress!, width: image.width, height: image.height, reusing: storage)
+        }
     }
 
     private func preparePyramid(width: Int, height: Int) -> Pyramid {
@@ -263,7 +269,7 @@ public final class MTCNNDetector {
     /// Per-thread buffers.
     final class Worker {
         let buffers = NetworkBuffers()
-        let input = FloatBuffer(), resample = FloatBuffer()
+        let input = FloatBuffer()
     }
 
     private func worker(_ i: Int) -> Worker {

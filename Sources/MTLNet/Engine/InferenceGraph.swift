@@ -23,6 +23,24 @@ public final class InferenceGraph {
     /// For each concatenation input: (the concatenation, channel offset).
     let concatParent: [Int: (parent: Int, offset: Int)]
     private var plan: Plan?
+    /// Per layer: the weights packed for `PackedMatrix` and the bias padded to its panels (k×k layers only).
+    let packed: [(matrix: PackedMatrix, bias: [Float])?]
+    /// When set (one entry per node, seconds; start at `.infinity`), `forward` keeps each node's fastest time
+    /// on the calling thread's CPU clock (the fastest, not the mean: benchmarks here share the machine).
+    public var nodeSeconds: [Double]?
+    /// A short description of node `i` for profiles: output name, kind and output channels.
+    public func nodeDescription(_ i: Int) -> String {
+        switch nodes[i] {
+        case let .conv(l, _, _):
+            let L = layers[l]
+            return "\(L.name) \(L.kind == .conv ? "conv" : "dw") \(L.kernelHeight)×\(L.kernelWidth)/\(L.strideHeight) \(L.inChannels)→\(L.outChannels)"
+        case let .pool(isMax, k, s, _, _, o): return "\(valueNames[o]) \(isMax ? "max" : "avg")pool \(k)/\(s)"
+        case let .add(_, _, o): return "\(valueNames[o]) add"
+        case let .concat(_, o): return "\(valueNames[o]) concat"
+        case let .globalAvgPool(_, o): return "\(valueNames[o])"
+        }
+    }
+    public var nodeCount: Int { nodes.count }
 
     init(layers: [ConvLayer], nodes: [GraphNode], channels: [Int], names: [String], output: Int) throws {
         self.layers = layers; self.nodes = nodes; self.channels = channels; self.valueNames = names; self.output = output
@@ -48,6 +66,11 @@ public final class InferenceGraph {
             }
         }
         concatParent = parent
+        packed = layers.map { L in
+            guard L.kind == .conv else { return nil }
+            let m = PackedMatrix(L.weights, k: L.kernelHeight * L.kernelWidth * L.inChannels, n: L.outChannels)
+            return (m, L.bias + [Float](repeating: 0, count: m.panelCount * PackedMatrix.panelWidth - L.outChannels))
+        }
     }
 
     /// The value with this name (a layer name, "input", or a concatenation's name).
@@ -121,7 +144,7 @@ public final class InferenceGraph {
     public func forward(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                         output: UnsafeMutablePointer<Float>, taps: [Int: UnsafeMutablePointer<Float>] = [:]) throws {
         try prepare(batch: batch, height: height, width: width)
-        plan!.run(graph: self, input: input, output: output, taps: taps)
+        plan!.run(graph: self, input: input, output: output, taps: taps, seconds: &nodeSeconds)
     }
 
     /// Element count of `value` for one image of `height × width`.

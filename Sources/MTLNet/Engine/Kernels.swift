@@ -4,41 +4,50 @@ import Tensor
 /// calls the Tensor module's kernels (sgemm, depthwise) on each slice. Outputs may be a channel slice
 /// of a wider map (`outputStride` floats per position) so that concatenations cost nothing.
 enum Kernels {
-    /// k×k convolution as sgemm: 1×1 stride-1 layers multiply the input directly; others unfold
-    /// `Plan.chunkPositions` output positions at a time into the calling thread's scratch.
-    static func conv(_ layer: ConvLayer, geometry g: ConvGeometry, input: UnsafePointer<Float>,
-                     output: UnsafeMutablePointer<Float>, outputStride: Int,
+    /// k×k convolution as a packed GEMM with the bias and activation fused: 1×1 stride-1 layers
+    /// multiply the input directly; others unfold `Plan.chunkPositions` output positions at a time into
+    /// the calling thread's scratch. Few positions (the last, 4×4 layers): threads split the output
+    /// channels instead, so that each reads only its share of the weights.
+    static func conv(_ layer: ConvLayer, packed: (matrix: PackedMatrix, bias: [Float]), geometry g: ConvGeometry,
+                     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int,
                      scratch: UnsafeMutablePointer<Float>, scratchPerThread: Int, threads: Int, pool: ThreadPool) {
         let positions = g.batch * g.outHeight * g.outWidth
-        let cin = g.inChannels, cout = g.outChannels
+        let cin = g.inChannels
         let cost = 2.0 * Double(positions) * Double(layer.macsPerPosition)
         let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
             && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
         let patch = g.kernelHeight * g.kernelWidth * cin
-        layer.weights.withUnsafeBufferPointer { w in
-            layer.bias.withUnsafeBufferPointer { b in
-                let slices = min(threads, max(1, positions / 16))
+        let matrix = packed.matrix
+        packed.bias.withUnsafeBufferPointer { b in
+            let bias = b.baseAddress!
+            if pointwise && positions < 24 * threads && matrix.panelCount >= threads {
+                let slices = threads
                 pool.parallelFor(slices, cost: cost) { range in
                     for slice in range {
-                        let p0 = slice * positions / slices, p1 = (slice + 1) * positions / slices
-                        if pointwise {
-                            BLAS.sgemm(m: p1 - p0, n: cout, k: cin, a: input + p0 * cin, lda: cin, b: w.baseAddress!,
-                                       ldb: cout, c: output + p0 * outputStride, ldc: outputStride)
-                            biasActivate(output + p0 * outputStride, rows: p1 - p0, columns: cout, stride: outputStride,
-                                         bias: b.baseAddress!, activation: layer.activation)
-                            continue
-                        }
-                        let columns = scratch + slice * scratchPerThread
-                        var p = p0
-                        while p < p1 {
-                            let rows = min(Plan.chunkPositions, p1 - p)
-                            im2col(input: input, geometry: g, firstPosition: p, count: rows, columns: columns)
-                            BLAS.sgemm(m: rows, n: cout, k: patch, a: columns, lda: patch, b: w.baseAddress!, ldb: cout,
-                                       c: output + p * outputStride, ldc: outputStride)
-                            biasActivate(output + p * outputStride, rows: rows, columns: cout, stride: outputStride,
-                                         bias: b.baseAddress!, activation: layer.activation)
-                            p += rows
-                        }
+                        let p0 = slice * matrix.panelCount / slices, p1 = (slice + 1) * matrix.panelCount / slices
+                        matrix.multiply(a: input, lda: cin, rows: 0..<positions, panelRange: p0..<p1, bias: bias,
+                                        activation: layer.activation, c: output, ldc: outputStride)
+                    }
+                }
+                return
+            }
+            let slices = min(threads, max(1, positions / 24))
+            pool.parallelFor(slices, cost: cost) { range in
+                for slice in range {
+                    let p0 = slice * positions / slices, p1 = (slice + 1) * positions / slices
+                    if pointwise {
+                        matrix.multiply(a: input, lda: cin, rows: p0..<p1, bias: bias, activation: layer.activation,
+                                        c: output, ldc: outputStride)
+                        continue
+                    }
+                    let columns = scratch + slice * scratchPerThread
+                    var p = p0
+                    while p < p1 {
+                        let rows = min(Plan.chunkPositions, p1 - p)
+                        im2col(input: input, geometry: g, firstPosition: p, count: rows, columns: columns)
+                        matrix.multiply(a: columns, lda: patch, rows: 0..<rows, bias: bias, activation: layer.activation,
+                                        c: output + p * outputStride, ldc: outputStride)
+                        p += rows
                     }
                 }
             }
@@ -67,27 +76,6 @@ enum Kernels {
                     dst += cin
                 }
             }
-        }
-    }
-
-    /// Adds the bias and applies the activation to `rows × columns` values `stride` apart per row.
-    @inline(__always)
-    static func biasActivate(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
-                             bias: UnsafePointer<Float>, activation: Activation) {
-        let lo: Float = activation == .linear ? -.infinity : 0
-        let hi: Float = activation == .relu6 ? 6 : .infinity
-        let lo8 = SIMD8<Float>(repeating: lo), hi8 = SIMD8<Float>(repeating: hi)
-        let vectorColumns = columns & ~7
-        for r in 0..<rows {
-            let row = data + r * stride
-            var c = 0
-            while c < vectorColumns {
-                let v = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self)
-                    + UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(row + c).storeBytes(of: v.clamped(lowerBound: lo8, upperBound: hi8), as: SIMD8<Float>.self)
-                c += 8
-            }
-            while c < columns { row[c] = Swift.min(Swift.max(row[c] + bias[c], lo), hi); c += 1 }
         }
     }
 

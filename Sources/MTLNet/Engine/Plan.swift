@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Buffers and geometry of an `InferenceGraph` for one input shape. Built once per shape; `run`
@@ -96,16 +97,17 @@ final class Plan {
     }
 
     func run(graph: InferenceGraph, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             taps: [Int: UnsafeMutablePointer<Float>]) {
+             taps: [Int: UnsafeMutablePointer<Float>], seconds: inout [Double]?) {
         let pool = ThreadPool.shared
-        for node in graph.nodes {
+        var start = seconds == nil ? 0 : Plan.threadNanoseconds()
+        for (index, node) in graph.nodes.enumerated() {
             switch node {
             case let .conv(l, i, o):
                 let layer = graph.layers[l]
                 let g = layer.geometry(batch: batch, height: size[i].h, width: size[i].w)
                 precondition(rowStride[i] == graph.channels[i], "InferenceGraph: a convolution input must be a whole map")
                 if layer.kind == .conv {
-                    Kernels.conv(layer, geometry: g, input: pointer(i, input: input), output: pointer(o, input: input),
+                    Kernels.conv(layer, packed: graph.packed[l]!, geometry: g, input: pointer(i, input: input), output: pointer(o, input: input),
                                  outputStride: rowStride[o], scratch: scratch, scratchPerThread: scratchPerThread,
                                  threads: threads, pool: pool)
                 } else {
@@ -129,8 +131,22 @@ final class Plan {
                                     height: size[i].h, width: size[i].w, channels: graph.channels[i])
             }
             if let tap = taps[node.output] { copyOut(node.output, graph: graph, input: input, to: tap) }
+            if seconds != nil {
+                let now = Plan.threadNanoseconds()
+                seconds![index] = Swift.min(seconds![index], Double(now - start) / 1e9)
+                start = now
+            }
         }
         copyOut(graph.output, graph: graph, input: input, to: output)
+    }
+
+    /// CPU time of the calling thread: unlike wall time it does not count the time the thread was
+    /// descheduled, so per-layer profiles stay readable on a shared machine (the caller spins while
+    /// pool workers finish, so with several threads it still covers the whole layer).
+    static func threadNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
     /// Copies a (possibly sliced) value into a contiguous buffer.

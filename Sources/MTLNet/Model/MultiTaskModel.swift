@@ -95,6 +95,17 @@ public final class MultiTaskModel {
         guard !info.tasks.isEmpty, info.tasks.allSatisfy({ !$0.labels.isEmpty }), info.hidden > 0, info.backbone.featureCount > 0 else {
             throw bad("malformed model description: no tasks, a task without labels, or a non-positive size")
         }
+        guard info.dropout >= 0, info.dropout < 1 else {
+            throw bad("malformed model description: dropout \(info.dropout) is not in [0, 1)")
+        }
+        // The sizes come from the file: check them against its tensors before allocating a head that
+        // large (a description claiming a billion features would otherwise exhaust memory).
+        let sizes = [("shared.weight", [info.backbone.featureCount, info.hidden])]
+            + info.tasks.enumerated().map { ("task\($0.offset).weight", [info.hidden, $0.element.labels.count]) }
+        for (name, shape) in sizes {
+            guard let entry = file.entries[name] else { throw bad("has no tensor '\(name)'") }
+            guard entry.shape == shape else { throw bad("tensor '\(name)' has shape \(entry.shape), expected \(shape)") }
+        }
         let head = MultiTaskHead(featureCount: info.backbone.featureCount, hidden: info.hidden,
                                  classCounts: info.tasks.map(\.labels.count), dropout: info.dropout, seed: 0)
         for p in head.parameters { p.value = try file.tensor(p.name, shape: p.value.shape) }

@@ -14,6 +14,7 @@ enum BenchBackboneMode: BenchMode {
         .value("warmup", "n", help: "Untimed forward passes first.", default: "10"),
         .value("weights", "path", help: "Weight file to load.", default: "Weights/NAME.fcw if present, else random"),
         .flag("json", help: "Print one JSON object (median_ms, p90_ms, min_ms, fps, gflops, …)."),
+        .flag("profile", help: "Also print each layer's fastest time over the timed runs, slowest layer first (stderr)."),
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
@@ -43,6 +44,7 @@ enum BenchBackboneMode: BenchMode {
         var rng = SeededRandom(seed: 3)
         let pixels = Tensor(randomUniform: [batch, input, input, 3], in: 0...255, using: &rng)
         for _ in 0..<warmup { benchmarkSink &+= try backbone.features(ofPixels: pixels).scalars[0].bitPattern }
+        if arguments.flag("profile") { backbone.graph.nodeSeconds = [Double](repeating: .infinity, count: backbone.graph.nodeCount) }
         var times = [Double]()
         times.reserveCapacity(runs)
         for _ in 0..<runs {
@@ -76,6 +78,14 @@ enum BenchBackboneMode: BenchMode {
             print(String(format: "latency   median %.3f ms, p90 %.3f ms, min %.3f ms", median, p90, times[0]))
             print(String(format: "speed     %.1f frames/s, %.1f GFLOP/s (%.1f M multiply-adds per image)", fps, gflops, Double(macs) / 1e6))
             print("memory    peak resident \(rss.map { String(format: "%.1f MB", $0) } ?? "unknown")")
+        }
+        if let seconds = backbone.graph.nodeSeconds {
+            let total = seconds.filter(\.isFinite).reduce(0, +)
+            Console.standardError(String(format: "sum of the fastest layer times: %.3f ms", total * 1000))
+            for i in seconds.indices.sorted(by: { seconds[$0] > seconds[$1] }) where seconds[i] > 0 && seconds[i].isFinite {
+                Console.standardError(String(format: "%8.3f ms %5.1f %%  ", seconds[i] * 1000, 100 * seconds[i] / total)
+                                      + backbone.graph.nodeDescription(i))
+            }
         }
         return .ok
     }

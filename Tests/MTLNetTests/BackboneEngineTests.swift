@@ -1,0 +1,128 @@
+import Foundation
+import XCTest
+@testable import MTLNet
+import Layers
+import Tensor
+
+/// The inference engine's own pieces: the packed GEMM against a plain triple loop, thread-count and
+/// shape changes, taps, and errors for inputs that are too small.
+final class BackboneEngineTests: XCTestCase {
+    /// `activation(A·B + bias)` by the definition, in Double.
+    func reference(_ a: [Float], _ b: [Float], _ bias: [Float], m: Int, k: Int, n: Int, _ act: Activation) -> [Float] {
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = Double(bias[j])
+                for p in 0..<k { s += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                var v = Float(s)
+                if act != .linear { v = max(v, 0) }
+                if act == .relu6 { v = min(v, 6) }
+                c[i * n + j] = v
+            }
+        }
+        return c
+    }
+
+    func testPackedGEMMMatchesTheDefinitionOverShapes() {
+        var rng = SeededRandom(seed: 42)
+        // Small k·n keeps B in cache (row-strip order); 300×250 takes the panel order.
+        for (m, k, n) in [(1, 1, 1), (5, 3, 15), (6, 32, 16), (7, 27, 17), (13, 64, 40), (40, 300, 250), (12, 9, 33)] {
+            for act in [Activation.linear, .relu, .relu6] {
+                let a = (0..<(m * k)).map { _ in rng.nextFloat(in: -2...2) }
+                let b = (0..<(k * n)).map { _ in rng.nextFloat(in: -2...2) }
+                let bias = (0..<n).map { _ in rng.nextFloat(in: -1...1) }
+                let packed = PackedMatrix(b, k: k, n: n)
+                let paddedBias = bias + [Float](repeating: 0, count: packed.panelCount * 16 - n)
+                let expected = reference(a, b, bias, m: m, k: k, n: n, act)
+                // Output rows 3 wider than n (a concatenation slice at offset 1), sentinels around.
+                let ldc = n + 3
+                for split in [false, true] {
+                    var c = [Float](repeating: -99, count: m * ldc)
+                    a.withUnsafeBufferPointer { pa in
+                        paddedBias.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                if split {  // as two threads would: halves of the rows, then of the panels
+                                    packed.multiply(a: pa.baseAddress!, lda: k, rows: 0..<(m / 2), bias: pb.baseAddress!,
+                                                    activation: act, c: pc.baseAddress! + 1, ldc: ldc)
+                                    let half = packed.panelCount / 2
+                                    for range in [0..<half, half..<packed.panelCount] {
+                                        packed.multiply(a: pa.baseAddress!, lda: k, rows: (m / 2)..<m, panelRange: range,
+                                                        bias: pb.baseAddress!, activation: act, c: pc.baseAddress! + 1, ldc: ldc)
+                                    }
+                                } else {
+                                    packed.multiply(a: pa.baseAddress!, lda: k, rows: 0..<m, bias: pb.baseAddress!,
+                                                    activation: act, c: pc.baseAddress! + 1, ldc: ldc)
+                                }
+                            }
+                        }
+                    }
+                    for i in 0..<m {
+                        XCTAssertEqual(c[i * ldc], -99, "m\(m) k\(k) n\(n): wrote left of the slice")
+                        XCTAssertEqual(c[i * ldc + n + 1], -99, "m\(m) k\(k) n\(n): wrote right of the slice")
+                        for j in 0..<n {
+                            let want = expected[i * n + j]
+                            XCTAssertEqual(c[i * ldc + 1 + j], want, accuracy: 1e-4 * max(1, abs(want)) * Float(k).squareRoot(),
+                                           "m\(m) k\(k) n\(n) \(act) split \(split) at \(i),\(j)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testThreadCountAndShapeChangesGiveTheSameFeatures() throws {
+        let backbone = try Backbone.random(.keras(.mobilenetv2, alpha: 0.35), seed: 5)
+        var rng = SeededRandom(seed: 9)
+        let big = Tensor(randomUniform: [2, 96, 96, 3], in: 0...255, using: &rng)
+        let small = Tensor(randomUniform: [1, 64, 80, 3], in: 0...255, using: &rng)
+        let saved = ThreadPool.shared.threadCount
+        defer { ThreadPool.shared.threadCount = saved }
+        ThreadPool.shared.threadCount = 1
+        let one = try backbone.features(ofPixels: big)
+        let smallOne = try backbone.features(ofPixels: small)
+        ThreadPool.shared.threadCount = 2
+        let two = try backbone.features(ofPixels: big)
+        XCTAssertLessThanOrEqual(one.maxAbsDifference(two), 1e-5)
+        // Planning for another shape and back reuses nothing stale.
+        XCTAssertLessThanOrEqual(try backbone.features(ofPixels: small).maxAbsDifference(smallOne), 1e-5)
+        XCTAssertLessThanOrEqual(try backbone.features(ofPixels: big).maxAbsDifference(one), 1e-5)
+        // A batch gives each image the features it gets alone.
+        let firstAlone = try backbone.features(ofPixels: Tensor(shape: [1, 96, 96, 3], scalars: Array(big.scalars[0..<(96 * 96 * 3)])))
+        XCTAssertLessThanOrEqual(firstAlone.maxAbsDifference(Tensor(shape: [1, one.shape[1]], scalars: Array(one.scalars[0..<one.shape[1]]))), 1e-5)
+    }
+
+    func testTapsReturnIntermediateMaps() throws {
+        let backbone = try Backbone.random(.keras(.inceptionv3), seed: 2)
+        var rng = SeededRandom(seed: 4)
+        let pixels = Tensor(randomUniform: [1, 75, 75, 3], in: 0...255, using: &rng)
+        let out = try backbone.featureMaps(ofPixels: pixels, at: ["mixed10", "mixed9_1", "Mixed_7c.branch1x1"])
+        let last = out[1]
+        XCTAssertEqual(last.shape, [1, 1, 1, 2048])
+        XCTAssertLessThanOrEqual(last.reshaped([1, 2048]).maxAbsDifference(out[0]), 1e-6, "75×75 ends in a 1×1 map")
+        // mixed9_1 is channels 320..<1088 of mixed10, branch1x1 channels 0..<320.
+        XCTAssertEqual(Array(out[2].scalars), Array(last.scalars[320..<1088]))
+        XCTAssertEqual(Array(out[3].scalars), Array(last.scalars[0..<320]))
+        XCTAssertFalse(backbone.layers(after: "mixed9").isEmpty)
+        XCTAssertTrue(backbone.layers(after: "mixed9").allSatisfy { $0.name.hasPrefix("Mixed_7c.") })
+    }
+
+    func testInputsBelowTheMinimumAreErrorsNotCrashes() throws {
+        let mobilenet = try Backbone.random(.keras(.mobilenet, alpha: 0.25), seed: 1)
+        XCTAssertThrowsError(try mobilenet.features(ofPixels: Tensor(zeros: [1, 31, 64, 3])))
+        XCTAssertThrowsError(try mobilenet.features(ofPixels: Tensor(zeros: [1, 64, 64, 1])))
+        let inception = try Backbone.random(.keras(.inceptionv3), seed: 1)
+        XCTAssertThrowsError(try inception.features(ofPixels: Tensor(zeros: [1, 74, 90, 3])))
+        XCTAssertNoThrow(try inception.features(ofPixels: Tensor(zeros: [1, 75, 75, 3])))
+    }
+
+    func testWeightFileWithAWrongTensorNamesTheFileAndTheLayer() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("backbone-bad-\(getpid()).fcw").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try WeightFile.write(path: path, tensors: [("conv1.weight", Tensor(zeros: [3, 3, 3, 7]))],
+                                   metadata: BackboneConfiguration.keras(.mobilenet).metadata)
+        XCTAssertThrowsError(try Backbone(contentsOf: path)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains(path) && message.contains("conv1"), message)
+        }
+    }
+}
