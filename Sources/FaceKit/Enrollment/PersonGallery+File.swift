@@ -36,6 +36,9 @@ extension PersonGallery {
                   mean: mean.scalars, removed: stored.removed)
     }
 
+    /// The gallery stored in the model file at `path` (nil when it has none).
+    public init?(modelPath: String) throws { try self.init(file: WeightFile(path: modelPath)) }
+
     /// Rewrites the model file at `path` with this gallery (replacing any stored one), keeping
     /// every other tensor and metadata entry as it was. Atomic: readers see the old or the new file.
     public func save(intoModel path: String) throws {

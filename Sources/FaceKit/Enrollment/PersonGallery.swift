@@ -21,6 +21,8 @@ public struct PersonGallery: Equatable, Sendable {
         /// The head's shared layer after ReLU (`hidden`, 128 by default): trained to tell the
         /// training people apart.
         case shared
+        /// The shared layer before its ReLU (negative evidence kept).
+        case sharedLinear = "shared-linear"
         /// The frozen backbone's features (1024 for MobileNet): generic, not fitted to anyone.
         case features
     }
@@ -31,6 +33,8 @@ public struct PersonGallery: Equatable, Sendable {
         public var count: Int
         /// Added by `facecli enroll` rather than learned by the head.
         public var enrolled: Bool
+
+        public init(name: String, count: Int, enrolled: Bool) { self.name = name; self.count = count; self.enrolled = enrolled }
     }
 
     /// How the threshold was chosen, for reports.
@@ -67,6 +71,9 @@ public struct PersonGallery: Equatable, Sendable {
         case .shared:
             model.head.training = false
             return model.head.relu(model.head.shared(features))   // [N, hidden]
+        case .sharedLinear:
+            model.head.training = false
+            return model.head.shared(features)                    // [N, hidden]
         }
     }
 
@@ -102,16 +109,45 @@ public struct PersonGallery: Equatable, Sendable {
     /// Prototypes of the training people from training embeddings (raw rows, `labels[i]` = class,
     /// −1 skipped), threshold from validation embeddings for `falseAcceptRate`.
     ///
-    /// Calibration without strangers: each validation face is scored against the prototypes of
-    /// the *other* people (an impostor trial, as if its own person were unknown) and against its
-    /// own (a genuine trial). The threshold is the smallest value that at most `falseAcceptRate`
-    /// of the impostor trials reach.
+    /// Calibration without strangers: each validation face is scored as a stranger would be, by a
+    /// gallery built without its own person (prototypes *and* centring mean from the other people
+    /// only; centring on a mean that includes the person would make them look unlike everyone
+    /// else and set the threshold too low). The threshold is the smallest value that at most
+    /// `falseAcceptRate` of these impostor trials reach.
     public static func build(names: [String], space: Space, train: Tensor, trainLabels: [Int],
                              validation: Tensor, validationLabels: [Int], falseAcceptRate: Double) -> PersonGallery {
         precondition(train.shape[0] == trainLabels.count && validation.shape[0] == validationLabels.count, "PersonGallery.build: one label per row")
+        precondition((0...1).contains(falseAcceptRate), "PersonGallery.build: false-accept rate in 0…1")
+        let full = fitted(names: names, space: space, train: train, labels: trainLabels, without: nil)
+        var gallery = full
+        let dim = validation.shape[1]
+        var impostor = [Float](), genuine = [Float]()
+        for k in Set(validationLabels.filter { $0 >= 0 }).sorted() {
+            let others = fitted(names: names, space: space, train: train, labels: trainLabels, without: k)
+            for r in validationLabels.indices where validationLabels[r] == k {
+                let row = validation.scalars[(r * dim)..<((r + 1) * dim)]
+                genuine.append(full.similarities(full.normalise(row)).max() ?? -1)
+                let sims = others.similarities(others.normalise(row))
+                impostor.append(sims.enumerated().filter { $0.offset != k }.map(\.element).max() ?? -1)
+            }
+        }
+        impostor.sort()
+        // At most ⌊rate·n⌋ impostor trials may reach the threshold: put it just above the next one.
+        let allowed = Int((falseAcceptRate * Double(impostor.count)).rounded(.down))
+        if impostor.isEmpty { gallery.threshold = 0.5 } else if allowed >= impostor.count { gallery.threshold = -1 } else {
+            gallery.threshold = impostor[impostor.count - 1 - allowed].nextUp
+        }
+        gallery.calibration = Calibration(falseAcceptRate: falseAcceptRate,
+                                          falseRejectRate: genuine.isEmpty ? 0 : Double(genuine.filter { $0 < gallery.threshold }.count) / Double(genuine.count),
+                                          faces: genuine.count, method: "each validation face against a gallery of the other people (prototypes and centring without its own person)")
+        return gallery
+    }
+
+    /// Mean and prototypes from training rows, leaving class `without` out (its prototype stays zero).
+    static func fitted(names: [String], space: Space, train: Tensor, labels: [Int], without: Int?) -> PersonGallery {
         let dim = train.shape[1]
+        let rows = labels.indices.filter { labels[$0] >= 0 && labels[$0] != without }
         var mean = [Float](repeating: 0, count: dim)
-        let rows = trainLabels.indices.filter { trainLabels[$0] >= 0 }
         for r in rows { for j in 0..<dim { mean[j] += train.scalars[r * dim + j] } }
         mean = mean.map { $0 / Float(max(rows.count, 1)) }
         var gallery = PersonGallery(space: space, threshold: 0, calibration: nil,
@@ -119,33 +155,12 @@ public struct PersonGallery: Equatable, Sendable {
                                     prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, removed: [])
         for r in rows {
             let e = gallery.normalise(train.scalars[(r * dim)..<((r + 1) * dim)])
-            let c = trainLabels[r]
+            let c = labels[r]
             for j in 0..<dim { gallery.prototypes[c][j] += e[j] }
             gallery.people[c].count += 1
         }
         gallery.prototypes = gallery.prototypes.map(unit)
-        gallery.calibrate(validation: validation, labels: validationLabels, falseAcceptRate: falseAcceptRate)
         return gallery
-    }
-
-    /// Sets `threshold` for `falseAcceptRate` from labelled validation embeddings (see `build`).
-    public mutating func calibrate(validation: Tensor, labels: [Int], falseAcceptRate: Double) {
-        precondition((0...1).contains(falseAcceptRate), "PersonGallery.calibrate: rate in 0…1")
-        let dim = validation.shape[1]
-        var impostor = [Float](), genuine = [Float]()
-        for r in labels.indices where labels[r] >= 0 {
-            let sims = similarities(normalise(validation.scalars[(r * dim)..<((r + 1) * dim)]))
-            genuine.append(sims.max() ?? -1)
-            impostor.append(sims.enumerated().filter { $0.offset != labels[r] }.map(\.element).max() ?? -1)
-        }
-        impostor.sort()
-        // At most ⌊rate·n⌋ impostor trials may reach the threshold: put it just above the next one.
-        let allowed = Int((falseAcceptRate * Double(impostor.count)).rounded(.down))
-        let t: Float = impostor.isEmpty ? 0.5 : impostor[impostor.count - 1 - min(allowed, impostor.count - 1)].nextUp
-        threshold = allowed >= impostor.count ? -1 : t
-        calibration = Calibration(falseAcceptRate: falseAcceptRate,
-                                  falseRejectRate: genuine.isEmpty ? 0 : Double(genuine.filter { $0 < threshold }.count) / Double(genuine.count),
-                                  faces: genuine.count, method: "validation faces vs the other people's prototypes (leave-own-class-out impostors)")
     }
 
     // MARK: - Enrolment

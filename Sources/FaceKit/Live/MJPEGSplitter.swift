@@ -87,6 +87,12 @@ public struct MJPEGSplitter {
                 let length = Int(buffer[position + 2]) << 8 | Int(buffer[position + 3])
                 guard length >= 2 else { return broken("marker segment length \(length) < 2") }
                 guard position + 2 + length <= buffer.count else { return nil }
+                // Only APPn and COM segments may hold a whole JPEG (a thumbnail); a start of image
+                // inside another segment means this frame was cut short there.
+                if !(0xE0...0xEF).contains(marker), marker != 0xFE,
+                   Self.startOfImage(in: buffer, from: position + 4, to: position + 2 + length) != nil {
+                    return broken("new start-of-image inside a marker segment")
+                }
                 position += 2 + length
                 if marker == 0xDA { state = .scan }
             case .scan:
@@ -108,6 +114,16 @@ public struct MJPEGSplitter {
                 if state == .scan { position = i; return nil }
             }
         }
+    }
+
+    /// The first `FF D8 FF` in `bytes[from ..< to]`.
+    static func startOfImage(in bytes: [UInt8], from: Int, to: Int) -> Int? {
+        var i = from
+        while i + 2 < to {
+            if bytes[i] == 0xFF, bytes[i + 1] == 0xD8, bytes[i + 2] == 0xFF { return i }
+            i += 1
+        }
+        return nil
     }
 
     private mutating func complete(at end: Int) -> Piece {

@@ -7,4 +7,5 @@ public let allCommands: [any Command.Type] = [
     EvalCommand.self,
     BenchCommand.self,
     WatchCommand.self,
+    EnrollCommand.self,
 ]

@@ -15,7 +15,8 @@ enum WatchCommand: Command {
         JPEG/PNG frames (name order). Each frame gives one line on stdout: the detect schema plus
         "frame" (index in the source), "timestamp_ms" (arrival since start) and per face "track"
         (an id kept while the face is followed) and "predictions" {task: {"label", "probability"}},
-        the probabilities averaged over the track's last --smooth frames. A person whose face is
+        the probabilities averaged over the track's last --smooth classifications (a face is
+        classified when it appears and then every --classify-every frames). A person whose face is
         not near any known person (cosine similarity below the model's calibrated threshold, or
         --unknown-threshold) is "unknown". The full MTCNN cascade runs every --detect-every frames
         or when a face is lost; in between O-Net alone re-finds each face near its last box.
@@ -27,7 +28,8 @@ enum WatchCommand: Command {
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw).", default: "Weights/facecli-model.fcw when present"),
         .flag("no-model", help: "Faces and tracks only, no classification."),
-        .value("detect-every", "n", help: "Full detection at least every N frames.", default: "10"),
+        .value("detect-every", "n", help: "Full detection at least every N frames.", default: "15"),
+        .value("classify-every", "n", help: "Classify a followed face every N frames (a new face at once); its last answer is repeated in between.", default: "5"),
         .value("smooth", "n", help: "Average a track's probabilities over its last N frames.", default: "5"),
         .value("unknown-threshold", "s", help: "Cosine similarity below which a face is an unknown person.", default: "the model's calibrated one"),
         .value("max-frames", "n", help: "Stop after N answered frames."),
@@ -42,7 +44,8 @@ enum WatchCommand: Command {
     static let positionals = [PositionalSpec("source", help: "-, /dev/videoN or a folder of frames.")]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        let detectEvery = try arguments.int("detect-every", default: 10, in: 1...100_000)
+        let detectEvery = try arguments.int("detect-every", default: 15, in: 1...100_000)
+        let classifyEvery = try arguments.int("classify-every", default: 5, in: 1...100_000)
         let smooth = try arguments.int("smooth", default: 5, in: 1...10_000)
         let maxFrames = try arguments.value("max-frames").map { _ in try arguments.int("max-frames", default: 0, in: 1...Int.max) }
         let threshold = try arguments.value("unknown-threshold").map { _ in Float(try arguments.double("unknown-threshold", default: 0, in: -1...1)) }
@@ -57,7 +60,9 @@ enum WatchCommand: Command {
         let source = try openSource(arguments.positionals[0], arguments)
         let pump = FramePump(source: source, dropLate: source.isLive || arguments.flag("drop-late")) { Console.error($0) }
         let tracker = FaceTracker(detector: detector, options: .init(detectEvery: detectEvery))
+        if let classifier { _ = try classifier.scores([RGBImage(width: classifier.inputSize, height: classifier.inputSize, pixels: [UInt8](repeating: 0, count: classifier.inputSize * classifier.inputSize * 3))]) }   // warm-up: buffers and plans before the clock starts
         var smoother = LabelSmoother(window: smooth)
+        var answers = [Int: [TaskPrediction]]()   // per track id: its latest smoothed answer
         var answered = 0
         var firstFrameMs: Double?
         let out = BufferedOutput()
@@ -65,14 +70,18 @@ enum WatchCommand: Command {
         while maxFrames.map({ answered < $0 }) ?? true, let frame = try pump.next() {
             if firstFrameMs == nil { firstFrameMs = frame.timestampMs }
             let tracks = tracker.update(frame.image)
-            var predictions = [[TaskPrediction]?](repeating: nil, count: tracks.count)
-            if let classifier, !tracks.isEmpty {
-                let scores = try classifier.scores(classifier.crops(frame.image, faces: tracks.map(\.face)))
-                for (k, track) in tracks.enumerated() {
-                    predictions[k] = classifier.predictions(smoother.add(track: track.id, probabilities: scores[k]))
+            if let classifier {
+                // New faces, faces due for a refresh, and faces without an answer yet.
+                let due = tracks.filter { ($0.length - 1) % classifyEvery == 0 || answers[$0.id] == nil }
+                let scores = try classifier.scores(classifier.crops(frame.image, faces: due.map(\.face)))
+                for (k, track) in due.enumerated() {
+                    answers[track.id] = classifier.predictions(smoother.add(track: track.id, probabilities: scores[k]))
                 }
-                smoother.keep(only: Set(tracks.map(\.id)))
+                let live = Set(tracks.map(\.id))
+                smoother.keep(only: live)
+                answers = answers.filter { live.contains($0.key) }
             }
+            let predictions = tracks.map { answers[$0.id] }
             out.line(jsonLine(frame, source: source.name, tracks: tracks, predictions: predictions))
             if let annotate {
                 try DetectCommand.annotated(frame.image, tracks.map(\.face))
