@@ -31,6 +31,7 @@ public final class FaceTracker {
     public private(set) var fullDetections = 0, refinements = 0
     private var sinceDetection = 0
     private var nextID = 0
+    private var lastSize = (width: 0, height: 0)
 
     public init(detector: MTCNNDetector, options: Options = Options()) {
         precondition(options.detectEvery >= 1, "FaceTracker: detectEvery must be at least 1")
@@ -39,6 +40,10 @@ public final class FaceTracker {
 
     /// The faces in this frame, each with its track.
     public func update(_ image: RGBImage) -> [Track] {
+        if image.width != lastSize.width || image.height != lastSize.height {
+            tracks = []   // another camera or another picture: nothing carries over
+            lastSize = (image.width, image.height)
+        }
         sinceDetection += 1
         if tracks.isEmpty || sinceDetection >= options.detectEvery {
             associate(detector.detect(image))

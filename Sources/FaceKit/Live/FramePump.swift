@@ -8,6 +8,8 @@ public struct LiveFrame {
     /// When the source delivered it, in milliseconds since the pump started.
     public var timestampMs: Double
     public var image: RGBImage
+    /// The file of a folder frame, the source and frame number otherwise.
+    public var name: String
 }
 
 /// Reads a `FrameSource` on its own thread so that reading and decoding overlap with the work on
@@ -66,8 +68,8 @@ public final class FramePump {
             let item = queue.removeFirst()
             condition.signal()
             condition.unlock()
-            if let image = decode(item.item, index: item.index) {
-                return LiveFrame(index: item.index, timestampMs: item.time, image: image)
+            if let (image, name) = decode(item.item, index: item.index) {
+                return LiveFrame(index: item.index, timestampMs: item.time, image: image, name: name)
             }
         }
     }
@@ -118,27 +120,27 @@ public final class FramePump {
     // MARK: - Decoding
 
     /// A queued frame: as the source gave it, or already decoded by the reader.
-    private enum Item { case raw(FramePayload), image(RGBImage) }
+    private enum Item { case raw(FramePayload), image(RGBImage, name: String) }
 
     private func predecode(_ payload: FramePayload) -> Item {
         guard case .encoded(let bytes, let name) = payload else { return .raw(payload) }
-        do { return .image(try decoder.decode(bytes, name: name)) } catch {
+        do { return .image(try decoder.decode(bytes, name: name), name: name) } catch {
             return .raw(.corrupt(Self.describe(error, name: name)))
         }
     }
 
-    private func decode(_ item: Item, index: Int) -> RGBImage? {
+    private func decode(_ item: Item, index: Int) -> (RGBImage, String)? {
         switch item {
-        case .image(let image): return image
+        case .image(let image, let name): return (image, name)
         case .raw(.encoded(let bytes, let name)):
-            do { return try decoder.decode(bytes, name: name) } catch {
+            do { return (try decoder.decode(bytes, name: name), name) } catch {
                 report(Self.describe(error, name: name)); return nil
             }
         case .raw(.yuyv(let bytes, let width, let height)):
             guard bytes.count >= width * height * 2 else {
                 report("frame \(index): YUYV buffer of \(bytes.count) bytes is short for \(width)×\(height)"); return nil
             }
-            return YUYV.toRGB(bytes, width: width, height: height)
+            return (YUYV.toRGB(bytes, width: width, height: height), "\(source.name) frame \(index)")
         case .raw(.corrupt(let message)):
             report(message); return nil
         }

@@ -82,7 +82,7 @@ enum WatchCommand: Command {
                 answers = answers.filter { live.contains($0.key) }
             }
             let predictions = tracks.map { answers[$0.id] }
-            out.line(jsonLine(frame, source: source.name, tracks: tracks, predictions: predictions))
+            out.line(jsonLine(frame, source: source is FolderSource ? frame.name : source.name, tracks: tracks, predictions: predictions))
             if let annotate {
                 try DetectCommand.annotated(frame.image, tracks.map(\.face))
                     .write(to: annotate + String(format: "/frame_%06d.jpg", frame.index))
