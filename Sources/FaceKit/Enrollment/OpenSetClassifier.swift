@@ -5,16 +5,6 @@ import MTCNN
 import MTLNet
 import Tensor
 
-/// One task's answer for one face.
-public struct TaskPrediction: Equatable, Sendable {
-    public var task: String
-    /// A class label, or `unknown` for a person the gallery does not know.
-    public var label: String
-    public var probability: Float
-    /// Person task with a gallery: cosine similarity to the nearest known person.
-    public var similarity: Float?
-}
-
 /// A trained model with its person gallery, as prediction uses it: aligned face crops →
 /// backbone features → head probabilities per task, and for the person task the open-set
 /// decision (a trained person, an enrolled person, or `unknown`).
@@ -37,8 +27,7 @@ public final class OpenSetClassifier {
         model = try MultiTaskModel(path: modelPath)
         gallery = try PersonGallery(file: WeightFile(path: modelPath))
         let e = try extractor ?? WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
-        try model.checkBackbone(e, modelPath: modelPath)
-        self.extractor = e
+        self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }
     }
 
@@ -58,24 +47,23 @@ public final class OpenSetClassifier {
 
     /// The answer per task from one face's `scores` row set (possibly averaged over frames).
     ///
-    /// Person task with a gallery: below the threshold → `unknown`; nearest an enrolled person →
+    /// Person task with a gallery: below the threshold → `unknown` (probability: 1 − the best
+    /// similarity, floored at 0); nearest an enrolled person →
     /// that person (probability: softmax of 10·similarity over the gallery); nearest a trained
     /// person → the head's answer, whose accuracy on the trained people enrolment leaves as it was.
     public func predictions(_ scores: [[Float]]) -> [TaskPrediction] {
         tasks.enumerated().map { t, task in
             let p = scores[t]
             let best = p.indices.max { p[$0] < p[$1] }!
-            var answer = TaskPrediction(task: task.name, label: task.labels[best], probability: p[best], similarity: nil)
+            var answer = TaskPrediction(task: task.name, label: task.labels[best], probability: p[best])
             guard t == personTask, let gallery, scores.count > tasks.count else { return answer }
             let embedding = gallery.normalise(scores[tasks.count][...])
             let sims = gallery.similarities(embedding)
             guard let (k, s) = gallery.identify(embedding, threshold: unknownThreshold) else {
                 answer.label = PersonGallery.unknownLabel
                 answer.probability = 1 - (sims.max().map { max(0, $0) } ?? 0)
-                answer.similarity = sims.max()
                 return answer
             }
-            answer.similarity = s
             if gallery.people[k].enrolled || gallery.removed.contains(answer.label) {
                 let e = sims.map { Foundation.exp(10 * ($0 - s)) }
                 answer.label = gallery.people[k].name

@@ -51,6 +51,7 @@ public enum OpenSetExperiment {
                                                cacheDirectory: cacheDirectory, space: space, falseAcceptRate: falseAcceptRate)
         try gallery.save(intoModel: modelPath)
         let classifier = try OpenSetClassifier(modelPath: modelPath, extractor: extractor)
+        let extractor = classifier.extractor   // with the model's trained backbone blocks, if any
 
         var pipeline = FeaturePipeline(extractor: extractor, cache: try FeatureCache(directory: cacheDirectory),
                                        preprocessingKey: faces.key, seed: settings.seed, prepareFace: faces.prepare)

@@ -124,12 +124,12 @@ enum EnrollCommand: Command {
                                               scratch: scratch)
             let v = [r.unknownRate, r.recognisedAfterEnrolment, r.knownClosedSet, r.knownBefore, r.knownAfter]
             for i in v.indices { sums[i] += v[i] }
-            print(String(format: "%-20@ %9.4f  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%  %6d  %7.1f", p as NSString, r.threshold,
+            print(p.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%9.4f  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%  %6d  %7.1f", r.threshold,
                          100 * v[0], 100 * v[1], 100 * v[2], 100 * v[3], 100 * v[4], r.knownTestImages, r.seconds))
         }
         if people.count > 1 {
             let m = sums.map { 100 * $0 / Double(people.count) }
-            print(String(format: "%-20@ %9@  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%", "mean" as NSString, "" as NSString, m[0], m[1], m[2], m[3], m[4]))
+            print("mean".padding(toLength: 29, withPad: " ", startingAt: 0) + String(format: "  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%", m[0], m[1], m[2], m[3], m[4]))
         }
         return .ok
     }

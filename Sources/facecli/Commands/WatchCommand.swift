@@ -14,7 +14,7 @@ enum WatchCommand: Command {
         --codec mjpeg -o -' write them), a V4L2 camera '/dev/videoN' (MJPEG or YUYV) or a folder of
         JPEG/PNG frames (name order). Each frame gives one line on stdout: the detect schema plus
         "frame" (index in the source), "timestamp_ms" (arrival since start) and per face "track"
-        (an id kept while the face is followed) and "predictions" {task: {"label", "probability"}},
+        (an id kept while the face is followed) and, as in predict, per task {"label", "probability"},
         the probabilities averaged over the track's last --smooth classifications (a face is
         classified when it appears and then every --classify-every frames). A person whose face is
         not near any known person (cosine similarity below the model's calibrated threshold, or
@@ -134,11 +134,8 @@ enum WatchCommand: Command {
             let marks = zip(FaceLandmarks.names, f.landmarks.points).map { "\"\($0)\": [\(DetectCommand.num($1.x)), \(DetectCommand.num($1.y))]" }
             var s = "{\"box\": [\(DetectCommand.num(f.box.x)), \(DetectCommand.num(f.box.y)), \(DetectCommand.num(f.box.width)), \(DetectCommand.num(f.box.height))], "
                 + "\"confidence\": \(String(format: "%.6f", f.confidence)), \"landmarks\": {\(marks.joined(separator: ", "))}, \"track\": \(t.id)"
-            if let p = predictions[k] {
-                s += ", \"predictions\": {" + p.map { q in
-                    "\(DetectCommand.jsonString(q.task)): {\"label\": \(DetectCommand.jsonString(q.label)), \"probability\": \(String(format: "%.4f", q.probability))"
-                        + (q.similarity.map { String(format: ", \"similarity\": %.4f", $0) } ?? "") + "}"
-                }.joined(separator: ", ") + "}"
+            for q in predictions[k] ?? [] {
+                s += ", \(DetectCommand.jsonString(q.task)): {\"label\": \(DetectCommand.jsonString(q.label)), \"probability\": \(String(format: "%.6f", q.probability))}"
             }
             return s + "}"
         }
