@@ -14,7 +14,7 @@ enum BenchBackboneMode: BenchMode {
         .value("warmup", "n", help: "Untimed forward passes first.", default: "10"),
         .value("weights", "path", help: "Weight file to load.", default: "Weights/NAME.fcw if present, else random"),
         .flag("json", help: "Print one JSON object (median_ms, p90_ms, min_ms, fps, gflops, …)."),
-        .flag("profile", help: "Also print each layer's fastest time over the timed runs, slowest layer first (stderr)."),
+        .flag("profile", help: "Also print each layer's fastest time over the timed runs (CPU clock with 1 thread, wall clock with more), slowest first, on stderr."),
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
