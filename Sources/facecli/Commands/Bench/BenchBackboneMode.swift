@@ -1,10 +1,11 @@
+import FaceKit
 import Foundation
 import MTLNet
 import Tensor
 
 /// `facecli bench --backbone NAME`: forward-pass latency of one backbone (batch of `--batch` images of
 /// `--input`² pixels), frames/s, GFLOP/s from the model's multiply-accumulates, and peak memory.
-/// Uses `Weights/NAME.fcw` (or `--weights`) when present, else seeded random weights — the speed is
+/// Uses `Weights/NAME.fcw` (found as `WeightsLocation` finds it, or `--weights`) when present, else seeded random weights — the speed is
 /// the same — and says which.
 enum BenchBackboneMode: BenchMode {
     static let selector = OptionSpec.value("backbone", "name", help: "Benchmark a backbone: mobilenet, mobilenetv2 or inceptionv3.")
@@ -31,10 +32,10 @@ enum BenchBackboneMode: BenchMode {
 
         let backbone: Backbone
         var note = ""
-        let path = arguments.value("weights") ?? "Weights/\(name).fcw"
-        if arguments.has("weights") || FileManager.default.fileExists(atPath: path) {
+        if let path = arguments.value("weights") ?? WeightsLocation.path("\(name).fcw") {
             backbone = try Backbone(contentsOf: path, inputSize: input)
         } else {
+            let path = "Weights/\(name).fcw"
             let configuration: BackboneConfiguration = architecture == .inceptionv3 ? .inception2015 : .keras(architecture)
             backbone = try Backbone.random(configuration, seed: 1, inputSize: input)
             note = architecture == .inceptionv3
