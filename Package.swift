@@ -54,6 +54,8 @@ let package = Package(
         .testTarget(name: "MTLNetTests", dependencies: ["MTLNet"], exclude: ["Goldens"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit"]),
         .testTarget(name: "CLITests", dependencies: ["facecli"]),
+        // Fuzz-found regressions and bad-input cases across modules (see docs/hardening.md).
+        .testTarget(name: "HardeningTests", dependencies: ["facecli", "MTLNet", "ImageIO", "Layers", "Support"]),
     ],
     swiftLanguageModes: [.v5]
 )
