@@ -69,7 +69,7 @@ extension Tensor {
 
 /// Calls `body` with a pointer to `tensor`'s storage, or nil.
 @inline(__always)
-func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+public func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let tensor else { return body(nil) }
     return tensor.scalars.withUnsafeBufferPointer { body($0.baseAddress) }
 }
@@ -105,7 +105,7 @@ extension Tensor {
         return out
     }
 
-    func poolGeometry(size: (Int, Int), stride: (Int, Int), padding: Padding, ceilMode: Bool) -> ConvGeometry {
+    public func poolGeometry(size: (Int, Int), stride: (Int, Int), padding: Padding, ceilMode: Bool) -> ConvGeometry {
         precondition(rank == 4, "pooling: expected NHWC, got \(shape)")
         return ConvGeometry(batch: shape[0], inHeight: shape[1], inWidth: shape[2], inChannels: shape[3],
                             outChannels: shape[3], kernelHeight: size.0, kernelWidth: size.1, strideHeight: stride.0,

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import MTLNet
+import MTLNet
 import Layers
 import Tensor
 

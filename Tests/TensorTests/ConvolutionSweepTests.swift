@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Optimised convolution kernels against the naive oracle over sweeps of shapes, strides and paddings.
 final class ConvolutionSweepTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Finite-difference checks of every backward pass: loss(v) = Σ output(v) · r with a fixed random r,
 /// central differences in Double against the analytic gradient (computed with dOutput = r).

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Convolution, depthwise and dense on inputs small enough to compute by hand.
 final class HandComputedConvolutionTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// The per-op benchmark runs every MobileNet shape and reports sane numbers (speed itself is not asserted).
 final class OpBenchmarkTests: XCTestCase {

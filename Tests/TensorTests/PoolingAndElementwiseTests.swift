@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 final class PoolingAndElementwiseTests: XCTestCase {
     // MARK: hand-computed goldens

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Window ops against outputs PyTorch computed (`tools/gen_tensor_goldens.py`, files in `Goldens/`):
 /// convolution, depthwise convolution, max and average pooling in every padding mode (valid, TF `same`

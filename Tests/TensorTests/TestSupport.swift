@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Asserts that two tensors have the same shape and agree within `tolerance`, relative to the larger
 /// magnitude (absolute near zero).

@@ -1,6 +1,6 @@
 import XCTest
 import Synchronization
-@testable import Tensor
+import Tensor
 
 final class ThreadPoolTests: XCTestCase {
     /// Every index is visited exactly once, whatever the split, and results land where the body wrote them.

@@ -1,5 +1,3 @@
-import Tensor
-
 /// `C[m×n] = activation(A[m×k] · B[k×n] + bias)` with B packed once into 16-column panels, the bias
 /// and the activation applied in the register tile (no second pass over C), C rows `ldc` apart (so a
 /// concatenation slice can be written in place). The engine's 1×1 and im2col convolutions run on it
@@ -8,15 +6,15 @@ import Tensor
 ///
 /// Micro-kernel: 6 rows × 16 columns = 12 `SIMD8` accumulators, one broadcast of A and two loads of B
 /// per k (fits the 16 vector registers of AVX2; NEON has 32).
-struct PackedMatrix {
+public struct PackedMatrix: Sendable {
     /// `ceil(n/16)` panels of `[k][16]`, zero-padded past column n.
-    let panels: [Float]
-    let k: Int, n: Int
+    public let panels: [Float]
+    public let k: Int, n: Int
 
-    static let panelWidth = 16
+    public static let panelWidth = 16
 
     /// Packs a row-major `[k, n]` matrix (HWIO weights seen as `[kH·kW·Cin, Cout]`).
-    init(_ b: [Float], k: Int, n: Int) {
+    public init(_ b: [Float], k: Int, n: Int) {
         precondition(b.count == k * n, "PackedMatrix: \(b.count) values for \(k)×\(n)")
         let w = PackedMatrix.panelWidth
         let panelCount = (n + w - 1) / w
@@ -31,11 +29,11 @@ struct PackedMatrix {
         panels = p; self.k = k; self.n = n
     }
 
-    var panelCount: Int { (n + PackedMatrix.panelWidth - 1) / PackedMatrix.panelWidth }
+    public var panelCount: Int { (n + PackedMatrix.panelWidth - 1) / PackedMatrix.panelWidth }
 
     /// Rows `rows` and 16-column panels `panelRange` of C. A rows are `lda` apart, C rows `ldc` apart;
     /// `bias` holds `panelCount · 16` values (zero-padded).
-    func multiply(a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panelRange: Range<Int>? = nil,
+    public func multiply(a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panelRange: Range<Int>? = nil,
                   bias: UnsafePointer<Float>, activation: Activation, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let lo = SIMD8<Float>(repeating: activation == .linear ? -.infinity : 0)
         let hi = SIMD8<Float>(repeating: activation == .relu6 ? 6 : .infinity)
