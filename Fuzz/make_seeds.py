@@ -1,4 +1,5 @@
-"""Writes the small seed corpora in Fuzz/Corpus/<target>/ (committed; rerun only to change them).
+"""Writes the small seed corpora in Fuzz/Corpus/<target>/ and the regression inputs that are derived
+from them in Fuzz/Regressions/ (committed; rerun when the model schema changes).
 
     /work/venv/ref/bin/python Fuzz/make_seeds.py      # needs numpy and Pillow
 
@@ -21,6 +22,13 @@ import fcw  # noqa: E402
 
 def out(target, name, data):
     d = os.path.join(ROOT, "Corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def regression(target, name, data):
+    d = os.path.join(ROOT, "Regressions", target)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
@@ -97,7 +105,7 @@ def weightfile_seeds():
     settings = {"preset": "paper", "epochs": 1, "batch_size": 2, "learning_rate": 1e-4, "patience": 3,
                 "monitor": "accuracy", "lr_factor": 0.5, "lr_patience": 2, "min_learning_rate": 1e-6,
                 "hidden": hidden, "dropout": 0.5, "augment_views": 1, "seed": 1, "test_fraction": 0.3,
-                "validation_fraction": 0.15}
+                "validation_fraction": 0.15, "test_time_flip": False}
     info = {"kind": "facecli-multitask-model", "format_version": 1,
             "backbone": {"name": "mobilenet", "weights_sha256": "00" * 32, "feature_count": features},
             "input_size": 128, "normalization": "tf", "preprocessing": "aligned",
@@ -112,6 +120,11 @@ def weightfile_seeds():
         tensors[f"task{k}.weight"] = rng.standard_normal((hidden, c))
         tensors[f"task{k}.bias"] = np.zeros(c)
     out("weightfile", "model.fcw", fcw_body(tensors, info))
+    # Regression inputs derived from the model seed (rewritten here so they follow schema changes):
+    # fuzz-weightfile's dropout crash, and a description claiming 40 billion features.
+    regression("weightfile", "model-dropout-8.5.fcw", fcw_body(tensors, dict(info, dropout=8.5)))
+    regression("weightfile", "model-40-billion-features.fcw", fcw_body(
+        tensors, dict(info, backbone=dict(info["backbone"], feature_count=40_000_000_000))))
 
 
 def csv_seeds():

@@ -35,7 +35,8 @@ for t in "${targets[@]}"; do
   log=Fuzz/.build/fuzz-$t.log
   echo "== fuzz-$t for ${seconds}s"
   Fuzz/.build/bin/fuzz-"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "Fuzz/Corpus/$t" >"$log" 2>&1
+    -print_final_stats=1 -dict="Fuzz/Dictionaries/$t.dict" -artifact_prefix="$crashes/" \
+    "$corpus" "Fuzz/Corpus/$t" >"$log" 2>&1
   status=$?
   # The one-line summary: executions, speed, coverage, corpus size.
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')

@@ -28,8 +28,13 @@ public final class ThreadPool: @unchecked Sendable {
         set { resize(to: max(1, newValue)) }
     }
 
-    /// How long an idle worker spins before it parks (nanoseconds).
-    public var spinNanoseconds: UInt64 = 200_000
+    /// How long an idle worker spins before it parks (nanoseconds). May be set from any thread
+    /// (workers read it while spinning, hence the atomic).
+    public var spinNanoseconds: UInt64 {
+        get { spinLimit.load(ordering: .relaxed) }
+        set { spinLimit.store(newValue, ordering: .relaxed) }
+    }
+    private let spinLimit = Atomic<UInt64>(200_000)
 
     private var participants = 1
     private var workers: [Thread] = []
@@ -41,8 +46,10 @@ public final class ThreadPool: @unchecked Sendable {
     private var jobChunks = 0
 
     private let generation = Atomic<Int>(0)
-    // (generation << 32) | next unclaimed chunk. Claiming a chunk is a compare-exchange on the pair, so
-    // a worker that woke for an earlier job and was delayed can never claim a chunk of a later one.
+    // (generation << 32) | (chunk count << 16) | next unclaimed chunk. Claiming a chunk is a
+    // compare-exchange on the whole word, so a worker that woke for an earlier job and was delayed can
+    // never claim a chunk of a later one; and the count travels with the tag, so a worker finishing
+    // the last chunk of a job never reads `jobChunks` while the next job is being published.
     private let ticket = Atomic<Int>(0)
     private let pendingChunks = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
@@ -78,7 +85,7 @@ public final class ThreadPool: @unchecked Sendable {
     public func parallelFor(_ count: Int, cost: Double = .infinity, inlineCost: Double = ThreadPool.defaultInlineCost,
                             minimumItems: Int = 1, body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = min(participants, count / max(minimumItems, 1))
+        let chunks = min(participants, count / max(minimumItems, 1), 0xffff)
         if chunks <= 1 || cost < inlineCost {
             body(0..<count)
             return
@@ -94,7 +101,7 @@ public final class ThreadPool: @unchecked Sendable {
             jobChunks = chunks
             pendingChunks.store(chunks, ordering: .relaxed)
             let job = generation.load(ordering: .relaxed) &+ 1
-            ticket.store((job & 0xffff_ffff) << 32, ordering: .releasing)
+            ticket.store((job & 0xffff_ffff) << 32 | chunks << 16, ordering: .releasing)
             generation.store(job, ordering: .releasing)
             pthread_mutex_lock(&mutex)
             if sleepers > 0 { pthread_cond_broadcast(&condition) }
@@ -116,10 +123,10 @@ public final class ThreadPool: @unchecked Sendable {
         let tag = (job & 0xffff_ffff) << 32
         var current = ticket.load(ordering: .acquiring)
         while true {
-            guard current & ~0xffff_ffff == tag, current & 0xffff_ffff < jobChunks else { return }
+            guard current & ~0xffff_ffff == tag, current & 0xffff < (current >> 16) & 0xffff else { return }
             let (exchanged, original) = ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
             guard exchanged else { current = original; continue }
-            runChunk(current & 0xffff_ffff)
+            runChunk(current & 0xffff)
             pendingChunks.wrappingSubtract(1, ordering: .releasing)
             current = ticket.load(ordering: .acquiring)
         }

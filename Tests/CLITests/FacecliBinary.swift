@@ -27,7 +27,9 @@ enum FacecliBinary {
         throw CocoaError(.fileNoSuchFile)
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// `timeout`: seconds after which the child is killed (SIGKILL, status 9), so a hang fails the
+    /// test instead of blocking the suite.
+    static func run(_ arguments: [String], in directory: URL? = nil, timeout: Double? = nil) throws -> Result {
         let process = Process()
         process.executableURL = try url()
         process.arguments = arguments
@@ -43,6 +45,10 @@ enum FacecliBinary {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { kill(pid, SIGKILL) } }
+        }
         process.waitUntilExit()
         try out.close(); try err.close()
         let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)

@@ -39,25 +39,19 @@ enum DetectCommand: Command {
         let detector = try makeDetector(arguments, options: options)
 
         if format == "csv" { print(csvHeader) }
-        var failed = false
-        for path in images {
-            do {
-                let image = try RGBImage(contentsOf: path)
-                let faces = detector.detect(image)
-                print(format == "csv" ? csvRows(path, faces) : jsonLine(path, image, faces), terminator: format == "csv" && faces.isEmpty ? "" : "\n")
-                if let annotate { try annotated(image, faces).write(to: annotate.output(for: path)) }
-                if let cropsFolder {
-                    for (k, face) in faces.enumerated() {
-                        try aligner.align(image, landmarks: face.landmarks)
-                            .write(to: cropsFolder + "/" + stem(path) + "_face\(k).png")
-                    }
+        // The shared loop: a failing input is reported and skipped; the status is 1 when some failed,
+        // or the error's own status (65, 66, …) when every input failed.
+        return ImageInputs.forEach(images) { path, image in
+            let faces = detector.detect(image)
+            print(format == "csv" ? csvRows(path, faces) : jsonLine(path, image, faces), terminator: format == "csv" && faces.isEmpty ? "" : "\n")
+            if let annotate { try annotated(image, faces).write(to: annotate.output(for: path)) }
+            if let cropsFolder {
+                for (k, face) in faces.enumerated() {
+                    try aligner.align(image, landmarks: face.landmarks)
+                        .write(to: cropsFolder + "/" + stem(path) + "_face\(k).png")
                 }
-            } catch {
-                Console.error(ErrorReporting.message(for: error))
-                failed = true
             }
         }
-        return failed ? .someFailed : .ok
     }
 
     // MARK: - Options shared with `bench --detect`

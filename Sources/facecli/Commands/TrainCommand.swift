@@ -72,6 +72,11 @@ enum TrainCommand: Command {
                                         cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
                                         log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
         try run.model.save(to: out)
+        // Person gallery: unknown-person threshold calibrated on the validation part, enrolment (`facecli enroll`).
+        if run.model.info.tasks.contains(where: { $0.name == "person" }) {
+            try GalleryBuilder.build(model: run.model, dataset: run.dataset, split: run.split, extractor: try run.model.extractor(for: extractor, modelPath: out),
+                                     faces: faces, cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache"))).save(intoModel: out)
+        }
         Console.standardError("model written to \(out) " + String(format: "(features %.1f s, training %.1f s)", run.seconds.features, run.seconds.training))
         if arguments.flag("json") {
             print(run.test.json())
