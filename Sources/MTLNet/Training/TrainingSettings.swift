@@ -47,6 +47,37 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// The defaults of `facecli train`: the best settings found for a Pi (see README).
     public static let standard = TrainingSettings(
         preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
-        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 4,
+        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 2,
         seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: true)
+}
+
+extension TrainingSettings {
+    enum CodingKeys: String, CodingKey {
+        case preset, epochs, batchSize, learningRate, patience, monitor, lrFactor, lrPatience, minLearningRate, hidden, dropout
+        case augmentViews, seed, testFraction, validationFraction, unfreeze, tailLearningRateFactor, testTimeFlip
+    }
+
+    /// Fields added after the first model files (`unfreeze`, `tail_learning_rate_factor`) take
+    /// their neutral values when absent, so those files still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        preset = try c.decode(String.self, forKey: .preset)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        patience = try c.decode(Int.self, forKey: .patience)
+        monitor = try c.decode(Monitor.self, forKey: .monitor)
+        lrFactor = try c.decode(Float.self, forKey: .lrFactor)
+        lrPatience = try c.decode(Int.self, forKey: .lrPatience)
+        minLearningRate = try c.decode(Float.self, forKey: .minLearningRate)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        augmentViews = try c.decode(Int.self, forKey: .augmentViews)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        testFraction = try c.decode(Double.self, forKey: .testFraction)
+        validationFraction = try c.decode(Double.self, forKey: .validationFraction)
+        unfreeze = try c.decodeIfPresent(Int.self, forKey: .unfreeze) ?? 0
+        tailLearningRateFactor = try c.decodeIfPresent(Float.self, forKey: .tailLearningRateFactor) ?? 0.1
+        testTimeFlip = try c.decode(Bool.self, forKey: .testTimeFlip)
+    }
 }
