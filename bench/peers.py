@@ -360,7 +360,8 @@ def facecli_version(binary: Path) -> str:
 def fmt_ms(m: dict[str, object], key: str = "median_ms") -> str:
     if key in m:
         return f"{m[key]:.2f}"
-    return str(m.get("error", f"n/a (no {key})"))
+    error = str(m.get("error", f"no {key}"))
+    return error if error.startswith("n/a") else f"n/a: {error}"
 
 
 def markdown(report: dict[str, object]) -> str:
