@@ -32,9 +32,12 @@ extension PersonGallery {
         guard mean.shape.count == 1, mean.shape[0] > 0 else { throw bad("mean has shape \(mean.shape)") }
         let dim = mean.shape[0]
         let protos = try file.tensor(PersonGallery.prototypesTensor, shape: [stored.people.count, dim])
+        // Galleries written before the within-person scaling have none: no scaling.
+        let scale = file.entries[PersonGallery.scaleTensor] == nil ? [Float](repeating: 1, count: dim)
+            : try file.tensor(PersonGallery.scaleTensor, shape: [dim]).scalars
         self.init(space: stored.space, threshold: stored.threshold, calibration: stored.calibration, people: stored.people,
                   prototypes: (0..<stored.people.count).map { Array(protos.scalars[($0 * dim)..<(($0 + 1) * dim)]) },
-                  mean: mean.scalars, scale: try file.tensor(PersonGallery.scaleTensor, shape: [dim]).scalars, removed: stored.removed)
+                  mean: mean.scalars, scale: scale, removed: stored.removed)
     }
 
     /// The gallery stored in the model file at `path` (nil when it has none).
