@@ -27,7 +27,8 @@ public final class InferenceGraph {
     /// Per layer: the weights packed for `PackedMatrix` and the bias padded to its panels (k×k layers only).
     let packed: [(matrix: PackedMatrix, bias: [Float])?]
     /// When set (one entry per node, seconds; start at `.infinity`), `forward` keeps each node's fastest time
-    /// on the calling thread's CPU clock (the fastest, not the mean: benchmarks here share the machine).
+    /// (the fastest, not the mean: benchmarks here share the machine): the calling thread's CPU clock with
+    /// one thread, wall time with several.
     public var nodeSeconds: [Double]?
     /// A short description of node `i` for profiles: output name, kind and output channels.
     public func nodeDescription(_ i: Int) -> String {

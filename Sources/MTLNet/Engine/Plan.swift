@@ -99,7 +99,10 @@ final class Plan {
     func run(graph: InferenceGraph, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
              taps: [Int: UnsafeMutablePointer<Float>], seconds: inout [Double]?) {
         let pool = ThreadPool.shared
-        var start = seconds == nil ? 0 : Plan.threadNanoseconds()
+        // One thread: its CPU clock (robust when the machine is shared); several: wall time, since the
+        // caller yields while it waits for the workers.
+        let clock: () -> UInt64 = threads == 1 ? Plan.threadNanoseconds : { DispatchTime.now().uptimeNanoseconds }
+        var start = seconds == nil ? 0 : clock()
         for (index, node) in graph.nodes.enumerated() {
             switch node {
             case let .conv(l, i, o):
@@ -132,7 +135,7 @@ final class Plan {
             }
             if let tap = taps[node.output] { copyOut(node.output, graph: graph, input: input, to: tap) }
             if seconds != nil {
-                let now = Plan.threadNanoseconds()
+                let now = clock()
                 seconds![index] = Swift.min(seconds![index], Double(now - start) / 1e9)
                 start = now
             }
@@ -141,8 +144,7 @@ final class Plan {
     }
 
     /// CPU time of the calling thread: unlike wall time it does not count the time the thread was
-    /// descheduled, so per-layer profiles stay readable on a shared machine (the caller spins while
-    /// pool workers finish, so with several threads it still covers the whole layer).
+    /// descheduled, so per-layer profiles stay readable on a shared machine.
     static func threadNanoseconds() -> UInt64 {
         var t = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)

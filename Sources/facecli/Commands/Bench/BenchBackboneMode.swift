@@ -1,10 +1,11 @@
+import FaceKit
 import Foundation
 import MTLNet
 import Tensor
 
 /// `facecli bench --backbone NAME`: forward-pass latency of one backbone (batch of `--batch` images of
 /// `--input`² pixels), frames/s, GFLOP/s from the model's multiply-accumulates, and peak memory.
-/// Uses `Weights/NAME.fcw` (or `--weights`) when present, else seeded random weights — the speed is
+/// Uses `Weights/NAME.fcw` (found as `WeightsLocation` finds it, or `--weights`) when present, else seeded random weights — the speed is
 /// the same — and says which.
 enum BenchBackboneMode: BenchMode {
     static let selector = OptionSpec.value("backbone", "name", help: "Benchmark a backbone: mobilenet, mobilenetv2 or inceptionv3.")
@@ -14,7 +15,7 @@ enum BenchBackboneMode: BenchMode {
         .value("warmup", "n", help: "Untimed forward passes first.", default: "10"),
         .value("weights", "path", help: "Weight file to load.", default: "Weights/NAME.fcw if present, else random"),
         .flag("json", help: "Print one JSON object (median_ms, p90_ms, min_ms, fps, gflops, …)."),
-        .flag("profile", help: "Also print each layer's fastest time over the timed runs, slowest layer first (stderr)."),
+        .flag("profile", help: "Also print each layer's fastest time over the timed runs (CPU clock with 1 thread, wall clock with more), slowest first, on stderr."),
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
@@ -31,10 +32,10 @@ enum BenchBackboneMode: BenchMode {
 
         let backbone: Backbone
         var note = ""
-        let path = arguments.value("weights") ?? "Weights/\(name).fcw"
-        if arguments.has("weights") || FileManager.default.fileExists(atPath: path) {
+        if let path = arguments.value("weights") ?? WeightsLocation.path("\(name).fcw") {
             backbone = try Backbone(contentsOf: path, inputSize: input)
         } else {
+            let path = "Weights/\(name).fcw"
             let configuration: BackboneConfiguration = architecture == .inceptionv3 ? .inception2015 : .keras(architecture)
             backbone = try Backbone.random(configuration, seed: 1, inputSize: input)
             note = architecture == .inceptionv3
