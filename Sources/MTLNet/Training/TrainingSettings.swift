@@ -47,6 +47,6 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// The defaults of `facecli train`: the best settings found for a Pi (see README).
     public static let standard = TrainingSettings(
         preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
-        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 4,
+        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 2,
         seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: true)
 }
