@@ -6,6 +6,7 @@ import Tensor
 extension PersonGallery {
     static let prototypesTensor = "open_set.prototypes"
     static let meanTensor = "open_set.mean"
+    static let scaleTensor = "open_set.scale"
 
     private struct Stored: Codable {
         var space: Space
@@ -31,9 +32,12 @@ extension PersonGallery {
         guard mean.shape.count == 1, mean.shape[0] > 0 else { throw bad("mean has shape \(mean.shape)") }
         let dim = mean.shape[0]
         let protos = try file.tensor(PersonGallery.prototypesTensor, shape: [stored.people.count, dim])
+        // Galleries written before the within-person scaling have none: no scaling.
+        let scale = file.entries[PersonGallery.scaleTensor] == nil ? [Float](repeating: 1, count: dim)
+            : try file.tensor(PersonGallery.scaleTensor, shape: [dim]).scalars
         self.init(space: stored.space, threshold: stored.threshold, calibration: stored.calibration, people: stored.people,
                   prototypes: (0..<stored.people.count).map { Array(protos.scalars[($0 * dim)..<(($0 + 1) * dim)]) },
-                  mean: mean.scalars, removed: stored.removed)
+                  mean: mean.scalars, scale: scale, removed: stored.removed)
     }
 
     /// The gallery stored in the model file at `path` (nil when it has none).
@@ -46,6 +50,7 @@ extension PersonGallery {
         var tensors = try file.names.filter { !$0.hasPrefix("open_set.") }.map { ($0, try file.tensor($0)) }
         tensors.append((PersonGallery.prototypesTensor, Tensor(shape: [people.count, dimension], scalars: prototypes.flatMap { $0 })))
         tensors.append((PersonGallery.meanTensor, Tensor(shape: [dimension], scalars: mean)))
+        tensors.append((PersonGallery.scaleTensor, Tensor(shape: [dimension], scalars: scale)))
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let json = try encoder.encode(Stored(space: space, threshold: threshold, calibration: calibration, people: people, removed: removed))

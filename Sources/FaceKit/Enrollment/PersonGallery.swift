@@ -56,6 +56,10 @@ public struct PersonGallery: Equatable, Sendable {
     public var prototypes: [[Float]]
     /// Subtracted from raw embeddings before normalising (`[dim]`).
     public var mean: [Float]
+    /// Multiplies each centred value (`[dim]`): 1 / the within-person standard deviation of that
+    /// value in the training data (diagonal within-class covariance normalisation), so that values
+    /// that vary within one person (pose, light) weigh less than values that differ between people.
+    public var scale: [Float]
     /// Trained classes taken out with `enroll --remove` (the head still has them; they are
     /// reported as unknown).
     public var removed: [String]
@@ -79,7 +83,9 @@ public struct PersonGallery: Equatable, Sendable {
 
     /// Centred, unit-length embedding of one raw row.
     public func normalise(_ raw: ArraySlice<Float>) -> [Float] {
-        PersonGallery.unit(zip(raw, mean).map { $0 - $1 })
+        var v = zip(raw, mean).map { $0 - $1 }
+        for j in v.indices { v[j] *= scale[j] }
+        return PersonGallery.unit(v)
     }
 
     static func unit(_ v: [Float]) -> [Float] {
@@ -150,9 +156,24 @@ public struct PersonGallery: Equatable, Sendable {
         var mean = [Float](repeating: 0, count: dim)
         for r in rows { for j in 0..<dim { mean[j] += train.scalars[r * dim + j] } }
         mean = mean.map { $0 / Float(max(rows.count, 1)) }
+        // Within-person variance of each value, around each person's own mean.
+        var classMean = [[Float]](repeating: [Float](repeating: 0, count: dim), count: names.count)
+        var classCount = [Float](repeating: 0, count: names.count)
+        for r in rows {
+            classCount[labels[r]] += 1
+            for j in 0..<dim { classMean[labels[r]][j] += train.scalars[r * dim + j] }
+        }
+        for c in names.indices where classCount[c] > 0 { classMean[c] = classMean[c].map { $0 / classCount[c] } }
+        var variance = [Float](repeating: 0, count: dim)
+        for r in rows {
+            for j in 0..<dim { let d = train.scalars[r * dim + j] - classMean[labels[r]][j]; variance[j] += d * d }
+        }
+        variance = variance.map { $0 / Float(max(rows.count, 1)) }
+        let floor = max(variance.reduce(0, +) / Float(dim) * 0.05, 1e-12)   // values that never vary must not dominate
+        let scale = variance.map { 1 / ($0 + floor).squareRoot() }
         var gallery = PersonGallery(space: space, threshold: 0, calibration: nil,
                                     people: names.map { Person(name: $0, count: 0, enrolled: false) },
-                                    prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, removed: [])
+                                    prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, scale: scale, removed: [])
         for r in rows {
             let e = gallery.normalise(train.scalars[(r * dim)..<((r + 1) * dim)])
             let c = labels[r]
