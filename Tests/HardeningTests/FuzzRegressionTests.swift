@@ -21,6 +21,7 @@ final class FuzzRegressionTests: XCTestCase {
         "weightfile/shape-overflow.fcw": "malformed header entry for tensor 'w'",
         "weightfile/offset-overflow.fcw": "malformed header entry for tensor 'w'",
         "weightfile/data-length-overflow.fcw": "truncated or padded: header says 9223372036854775807 data bytes",
+        "png/chunk-declares-2GB.png": "PNG data is truncated (chunk 'iTXt' declares 2113929216 bytes, 36 remain)",
     ]
 
     func inputs(_ kind: String, _ target: String) throws -> [URL] {
