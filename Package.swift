@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        // Linux V4L2 camera structures and ioctl requests (`facecli watch /dev/videoN`).
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2"),
 
         // Checksums, atomic file writes, memory-mapped reads: shared by every module that touches files.
         .target(name: "Support", swiftSettings: hotSettings),
@@ -41,7 +43,7 @@ let package = Package(
         // Backbones, multi-task heads, datasets, training and evaluation.
         .target(name: "MTLNet", dependencies: ["Layers", "Tensor", "ImageIO"], swiftSettings: hotSettings),
         // The one place where detection, alignment and classification are composed.
-        .target(name: "FaceKit", dependencies: ["MTCNN", "MTLNet", "ImageIO"], swiftSettings: hotSettings),
+        .target(name: "FaceKit", dependencies: ["MTCNN", "MTLNet", "ImageIO", "CV4L2"], swiftSettings: hotSettings),
         .executableTarget(name: "facecli", dependencies: ["FaceKit"], swiftSettings: hotSettings),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"]),

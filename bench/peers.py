@@ -338,7 +338,7 @@ def measure_facecli(binary: Path, model: str, threads: int, size: int, runs: int
     except ValueError:
         obj = None
     if not isinstance(obj, dict) or not isinstance(obj.get("median_ms"), (int, float)):
-        detail = (r.stderr.strip() or r.stdout.strip() or f"exit {r.returncode}").splitlines()[-1][:200]
+        detail = (r.stderr.strip() or r.stdout.strip() or "no output").splitlines()[-1][:200]
         return {"error": FACECLI_MISSING, "detail": f"exit {r.returncode}: {detail}"}
     return obj
 

@@ -57,26 +57,32 @@ public struct IntegralImage {
         let stride = (width + 1) * 3
         sums.withUnsafeBufferPointer { p in
             let base = p.baseAddress!
-            // Column windows are the same for every output row.
+            // Column windows (offsets into a sums row) and their reciprocal widths are the same for
+            // every output row.
             withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * outWidth) { columns in
-                for ox in 0..<outWidth {
-                    columns[2 * ox] = (x0 + ox * regionWidth / outWidth) * 3
-                    columns[2 * ox + 1] = (x0 + ((ox + 1) * regionWidth + outWidth - 1) / outWidth) * 3
-                }
-                var out = output
-                for oy in 0..<outHeight {
-                    let ya = y0 + oy * regionHeight / outHeight
-                    let yb = y0 + ((oy + 1) * regionHeight + outHeight - 1) / outHeight
-                    let top = base + ya * stride, bottom = base + yb * stride
-                    let rows = yb - ya
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: outWidth) { inverseWidth in
                     for ox in 0..<outWidth {
-                        let xa = columns[2 * ox], xb = columns[2 * ox + 1]
-                        let inv = 1 / Float(rows * (xb - xa) / 3)
-                        for c in 0..<3 {
-                            let sum = bottom[xb + c] &- bottom[xa + c] &- top[xb + c] &+ top[xa + c]
-                            out[c] = (Float(sum) * inv - 127.5) * 0.0078125
+                        let xa = x0 + ox * regionWidth / outWidth, xb = x0 + ((ox + 1) * regionWidth + outWidth - 1) / outWidth
+                        columns[2 * ox] = xa * 3
+                        columns[2 * ox + 1] = xb * 3
+                        inverseWidth[ox] = 0.0078125 / Float(xb - xa)
+                    }
+                    var out = output
+                    for oy in 0..<outHeight {
+                        let ya = y0 + oy * regionHeight / outHeight
+                        let yb = y0 + ((oy + 1) * regionHeight + outHeight - 1) / outHeight
+                        let top = base + ya * stride, bottom = base + yb * stride
+                        let inverseRows = 1 / Float(yb - ya)
+                        for ox in 0..<outWidth {
+                            let xa = columns[2 * ox], xb = columns[2 * ox + 1]
+                            // (sum / count − 127.5) · 0.0078125 with the 0.0078125 folded into the scale.
+                            let scale = inverseWidth[ox] * inverseRows
+                            for c in 0..<3 {
+                                let sum = bottom[xb + c] &- bottom[xa + c] &- top[xb + c] &+ top[xa + c]
+                                out[c] = Float(sum) * scale - 0.99609375
+                            }
+                            out += 3
                         }
-                        out += 3
                     }
                 }
             }

@@ -5,32 +5,27 @@ import Tensor
 /// One convolution (HWIO kernel `[k, k, Cin, Cout]`, valid padding, stride 1) followed by a
 /// per-channel PReLU, as every MTCNN trunk layer is.
 ///
-/// k×k layers run `DirectConvPReLU`, which wants a multiple of 16 output channels: their weights
-/// are padded with zero channels (P-Net's 10 → 16, R-Net's 28 → 32) whose outputs are exactly 0,
-/// and the next layer's weights get matching zero input rows. `inChannels`/`outChannels` are the
-/// stored (padded) counts.
+/// k×k layers run `DirectConvPReLU`, which computes 16 output channels at a time: their weights,
+/// bias and alpha are stored with the output channels padded with zeros to a multiple of 16
+/// (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the real channel count.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
-    let weights: [Float]   // [k, k, Cin, Cout] (stored counts)
-    let bias: [Float]      // [Cout]
-    let alpha: [Float]?    // [Cout], nil for a linear output head
+    let weights: [Float]   // [k, k, Cin, P], P = padded Cout for k > 1, else Cout
+    let bias: [Float]      // [P]
+    let alpha: [Float]?    // [P], nil for a linear output head
 
-    /// - Parameter storedInChannels: the previous layer's stored output channels (≥ inChannels).
-    init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, storedInChannels: Int? = nil,
-         outChannels: Int, prelu: String?) throws {
-        let cin = storedInChannels ?? inChannels
-        let cout = kernel > 1 ? (outChannels + 15) / 16 * 16 : outChannels
-        self.kernel = kernel; self.inChannels = cin; self.outChannels = cout
+    init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String?) throws {
+        let stored = kernel > 1 ? DirectConvPReLU.paddedChannels(outChannels) : outChannels
+        self.kernel = kernel; self.inChannels = inChannels; self.outChannels = outChannels
         let w = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
-        var padded = [Float](repeating: 0, count: kernel * kernel * cin * cout)
-        for k in 0..<(kernel * kernel) {
-            for i in 0..<inChannels {
-                for o in 0..<outChannels { padded[(k * cin + i) * cout + o] = w[(k * inChannels + i) * outChannels + o] }
-            }
+        var padded = [Float](repeating: 0, count: kernel * kernel * inChannels * stored)
+        for row in 0..<(kernel * kernel * inChannels) {
+            for o in 0..<outChannels { padded[row * stored + o] = w[row * outChannels + o] }
         }
+        let zeros = [Float](repeating: 0, count: stored - outChannels)
         weights = padded
-        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + [Float](repeating: 0, count: cout - outChannels)
-        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars + [Float](repeating: 0, count: cout - outChannels) }
+        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + zeros
+        alpha = try prelu.map { try file.tensor("\($0).alpha", shape: [outChannels]).scalars + zeros }
     }
 
     /// Several 1×1 heads concatenated along the output channels (one sgemm instead of several).
@@ -164,8 +159,7 @@ struct PNet {
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "pnet.conv1", kernel: 3, inChannels: 3, outChannels: 10, prelu: "pnet.prelu1")
-        conv2 = try ConvPReLU(file: file, "pnet.conv2", kernel: 3, inChannels: 10, storedInChannels: conv1.outChannels,
-                              outChannels: 16, prelu: "pnet.prelu2")
+        conv2 = try ConvPReLU(file: file, "pnet.conv2", kernel: 3, inChannels: 10, outChannels: 16, prelu: "pnet.prelu2")
         conv3 = try ConvPReLU(file: file, "pnet.conv3", kernel: 3, inChannels: 16, outChannels: 32, prelu: "pnet.prelu3")
         let p = try ConvPReLU(file: file, "pnet.conv4_1", kernel: 1, inChannels: 32, outChannels: 2, prelu: nil)
         let r = try ConvPReLU(file: file, "pnet.conv4_2", kernel: 1, inChannels: 32, outChannels: 4, prelu: nil)
@@ -209,8 +203,7 @@ struct RNet {
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "rnet.conv1", kernel: 3, inChannels: 3, outChannels: 28, prelu: "rnet.prelu1")
-        conv2 = try ConvPReLU(file: file, "rnet.conv2", kernel: 3, inChannels: 28, storedInChannels: conv1.outChannels,
-                              outChannels: 48, prelu: "rnet.prelu2")
+        conv2 = try ConvPReLU(file: file, "rnet.conv2", kernel: 3, inChannels: 28, outChannels: 48, prelu: "rnet.prelu2")
         conv3 = try ConvPReLU(file: file, "rnet.conv3", kernel: 2, inChannels: 48, outChannels: 64, prelu: "rnet.prelu3")
         dense4 = try DensePReLU(file: file, "rnet.dense4", inFeatures: 576, outFeatures: 128, prelu: "rnet.prelu4")
         head = DensePReLU(heads: [
@@ -221,8 +214,8 @@ struct RNet {
 
     /// Runs on `input` `[batch, 24, 24, 3]`; returns the `[batch, 6]` result (inside `buffers`).
     func callAsFunction(_ input: UnsafePointer<Float>, batch: Int, buffers: NetworkBuffers) -> UnsafeMutablePointer<Float> {
-        let c1 = conv1.geometry(batch: batch, height: 24, width: 24)                                          // [N, 22, 22, 32] (28 + 4 zero channels)
-        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: c1.outChannels, kernel: 3, stride: 2) // [N, 11, 11, 32]
+        let c1 = conv1.geometry(batch: batch, height: 24, width: 24)                                          // [N, 22, 22, 28]
+        let p1 = poolGeometry(batch: batch, height: 22, width: 22, channels: c1.outChannels, kernel: 3, stride: 2) // [N, 11, 11, 28]
         let c2 = conv2.geometry(batch: batch, height: p1.outHeight, width: p1.outWidth)                        // [N, 9, 9, 48]
         let p2 = poolGeometry(batch: batch, height: c2.outHeight, width: c2.outWidth, channels: 48, kernel: 3, stride: 2) // [N, 4, 4, 48]
         let c3 = conv3.geometry(batch: batch, height: p2.outHeight, width: p2.outWidth)                        // [N, 3, 3, 64]

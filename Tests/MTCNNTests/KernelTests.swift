@@ -11,25 +11,34 @@ final class KernelTests: XCTestCase {
 
     func testDirectConvPReLUMatchesNaive() {
         var rng = SeededRandom(seed: 11)
-        for (h, w, cin, cout, k, s, pad) in [(24, 24, 3, 32, 3, 1, Padding.valid), (11, 13, 32, 48, 3, 1, .valid),
-                                              (4, 4, 48, 64, 2, 1, .valid), (9, 7, 5, 16, 3, 2, .same),
-                                              (6, 17, 16, 32, 3, 1, .symmetric(1)), (3, 3, 64, 128, 2, 1, .valid)] {
-            let g = ConvGeometry(batch: 2, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout,
-                                 kernelHeight: k, kernelWidth: k, strideHeight: s, strideWidth: s, padding: pad)
+        for (h, w, cin, cout, k, s) in [(24, 24, 3, 32, 3, 1), (11, 13, 32, 48, 3, 1), (4, 4, 48, 64, 2, 1), (9, 7, 5, 16, 3, 2),
+                                         (6, 17, 16, 32, 3, 1), (3, 3, 64, 128, 2, 1), (26, 31, 3, 10, 3, 1), (5, 9, 28, 28, 3, 2),
+                                         (3, 3, 7, 20, 3, 1)] {
+            let g = ConvGeometry(batch: 3, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout,
+                                 kernelHeight: k, kernelWidth: k, strideHeight: s, strideWidth: s)
             let x = random(g.inputCount, &rng), wt = random(k * k * cin * cout, &rng)
             let b = random(cout, &rng), alpha = random(cout, &rng)
+            // The kernel's layout: output channels padded with zeros to a multiple of 16.
+            let p = DirectConvPReLU.paddedChannels(cout)
+            var wp = [Float](repeating: 0, count: k * k * cin * p)
+            for r in 0..<(k * k * cin) { for o in 0..<cout { wp[r * p + o] = wt[r * cout + o] } }
+            let bp = b + [Float](repeating: 0, count: p - cout), ap = alpha + [Float](repeating: 0, count: p - cout)
             var fast = [Float](repeating: .nan, count: g.outputCount), slow = fast
             for usePReLU in [true, false] {
-                x.withUnsafeBufferPointer { xp in wt.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in
-                    alpha.withUnsafeBufferPointer { ap in
+                wp.withUnsafeBufferPointer { wpp in bp.withUnsafeBufferPointer { bpp in ap.withUnsafeBufferPointer { app in
+                    x.withUnsafeBufferPointer { xp in
                         fast.withUnsafeMutableBufferPointer { fp in
-                            DirectConvPReLU.run(input: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress!,
-                                                alpha: usePReLU ? ap.baseAddress! : nil, output: fp.baseAddress!, geometry: g)
+                            DirectConvPReLU.run(input: xp.baseAddress!, weights: wpp.baseAddress!, bias: bpp.baseAddress!,
+                                                alpha: usePReLU ? app.baseAddress! : nil, output: fp.baseAddress!, geometry: g)
                         }
+                    }
+                } } }
+                x.withUnsafeBufferPointer { xp in wt.withUnsafeBufferPointer { wtp in b.withUnsafeBufferPointer { bq in
+                    alpha.withUnsafeBufferPointer { aq in
                         slow.withUnsafeMutableBufferPointer { sp in
-                            Naive.conv2d(input: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress!,
+                            Naive.conv2d(input: xp.baseAddress!, weights: wtp.baseAddress!, bias: bq.baseAddress!,
                                          output: sp.baseAddress!, geometry: g)
-                            if usePReLU { Naive.prelu(sp.baseAddress!, count: g.outputCount, channels: cout, alpha: ap.baseAddress!) }
+                            if usePReLU { Naive.prelu(sp.baseAddress!, count: g.outputCount, channels: cout, alpha: aq.baseAddress!) }
                         }
                     }
                 } } }

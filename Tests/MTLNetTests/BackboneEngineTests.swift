@@ -91,6 +91,23 @@ final class BackboneEngineTests: XCTestCase {
         XCTAssertLessThanOrEqual(firstAlone.maxAbsDifference(Tensor(shape: [1, one.shape[1]], scalars: Array(one.scalars[0..<one.shape[1]]))), 1e-5)
     }
 
+    func testBatchesLargerThanAChunkMatchImagesAlone() throws {
+        let backbone = try Backbone.random(.keras(.mobilenet, alpha: 0.25), seed: 8)
+        let n = Backbone.chunkSize + 3, side = 40, per = side * side * 3
+        var rng = SeededRandom(seed: 10)
+        let pixels = Tensor(randomUniform: [n, side, side, 3], in: 0...255, using: &rng)
+        let out = try backbone.featureMaps(ofPixels: pixels, at: ["conv_pw_13"])
+        let f = backbone.featureCount
+        for i in [0, Backbone.chunkSize - 1, Backbone.chunkSize, n - 1] {
+            let alone = try backbone.featureMaps(ofPixels: Tensor(shape: [1, side, side, 3],
+                                                                  scalars: Array(pixels.scalars[(i * per)..<((i + 1) * per)])),
+                                                 at: ["conv_pw_13"])
+            XCTAssertEqual(Array(out[0].scalars[(i * f)..<((i + 1) * f)]), alone[0].scalars, "features of image \(i)")
+            let mapCount = alone[1].count
+            XCTAssertEqual(Array(out[1].scalars[(i * mapCount)..<((i + 1) * mapCount)]), alone[1].scalars, "map of image \(i)")
+        }
+    }
+
     func testTapsReturnIntermediateMaps() throws {
         let backbone = try Backbone.random(.keras(.inceptionv3), seed: 2)
         var rng = SeededRandom(seed: 4)

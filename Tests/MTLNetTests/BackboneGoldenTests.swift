@@ -39,10 +39,12 @@ final class BackboneGoldenTests: XCTestCase {
     }
 
     /// The pixels the generator drew: `SeededRandom(input_seed)`, `nextFloat(in: 0...255)` each.
-    static func pixels(_ g: Golden) -> Tensor {
-        var rng = SeededRandom(seed: g.input_seed)
-        let count = g.batch * g.size * g.size * 3
-        return Tensor(shape: [g.batch, g.size, g.size, 3], scalars: (0..<count).map { _ in rng.nextFloat(in: 0...255) })
+    static func pixels(_ g: Golden) -> Tensor { seededPixels(seed: g.input_seed, batch: g.batch, size: g.size) }
+
+    static func seededPixels(seed: UInt64, batch: Int, size: Int) -> Tensor {
+        var rng = SeededRandom(seed: seed)
+        let count = batch * size * size * 3
+        return Tensor(shape: [batch, size, size, 3], scalars: (0..<count).map { _ in rng.nextFloat(in: 0...255) })
     }
 
     func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {

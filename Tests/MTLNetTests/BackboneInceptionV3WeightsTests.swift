@@ -26,9 +26,7 @@ final class BackboneInceptionV3WeightsTests: XCTestCase {
         let backbone = try Backbone(contentsOf: weights.path)
         XCTAssertEqual(backbone.weightsSHA256, check.weights_sha256, "check file belongs to another conversion")
         XCTAssertTrue(backbone.configuration.lastBlockMaxPool)
-        var rng = SeededRandom(seed: check.input_seed)
-        let count = check.batch * check.size * check.size * 3
-        let pixels = Tensor(shape: [check.batch, check.size, check.size, 3], scalars: (0..<count).map { _ in rng.nextFloat(in: 0...255) })
+        let pixels = BackboneGoldenTests.seededPixels(seed: check.input_seed, batch: check.batch, size: check.size)
         let features = try backbone.features(ofPixels: pixels)
         let expected = check.features.flatMap { $0 }
         let worst = zip(features.scalars, expected).map { abs($0 - $1) }.max()!

@@ -124,6 +124,18 @@ final class ConvolutionSweepTests: XCTestCase {
             }
             assertClose(fast, naive, tolerance: 1e-4, "\(g)")
         }
+        // Few positions and many output channels: the transposed sgemm path, split by output channels.
+        for (n, h, w, cin, cout) in [(1, 4, 4, 512, 1024), (2, 3, 5, 40, 160), (1, 1, 1, 7, 129)] {
+            let x = Tensor.random([n, h, w, cin], &rng), k = Tensor.random([1, 1, cin, cout], &rng)
+            let b = Tensor.random([cout], &rng)
+            let fast = x.conv2d(weights: k, bias: b, activation: .relu6)
+            let g = ConvGeometry(batch: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, kernelHeight: 1,
+                                 kernelWidth: 1)
+            let naive = naiveOutput(g.outputShape) { o in
+                Naive.conv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o, geometry: g, activation: .relu6)
+            }
+            assertClose(fast, naive, tolerance: 1e-4, "\(g)")
+        }
         for batch in [1, 3, 64] {
             let x = Tensor.random([batch, 1500], &rng), w = Tensor.random([1500, 700], &rng), b = Tensor.random([700], &rng)
             let fast = x.dense(weights: w, bias: b, activation: .relu6)

@@ -42,6 +42,9 @@ public final class Backbone {
     /// SHA-256 (hex) of the whole weight file; `random-seed-N` for random parameters.
     public let weightsSHA256: String
 
+    /// Images per forward pass when a batch is larger.
+    public static let chunkSize = 8
+
     // Reused between calls: the normalised input batch.
     private var inputBuffer: [Float] = []
 
@@ -144,15 +147,25 @@ public final class Backbone {
             taps.append((v, shape, .allocate(capacity: shape.reduce(1, *))))
         }
         var out = Tensor(zeros: [n, featureCount])
-        let tapPointers = Dictionary(taps.map { ($0.value, $0.buffer) }, uniquingKeysWith: { a, _ in a })
+        // Large batches go through in chunks: the maps of a few images stay in cache while each
+        // layer's weights are still shared between them (measured: 4–8 images per chunk is fastest).
+        let chunk = Backbone.chunkSize
         try inputBuffer.withUnsafeBufferPointer { x in
             try out.scalars.withUnsafeMutableBufferPointer { o in
-                try graph.forward(input: x.baseAddress!, batch: n, height: h, width: w, output: o.baseAddress!,
-                                  taps: tapPointers)
+                var first = 0
+                while first < n {
+                    let count = min(chunk, n - first)
+                    let tapPointers = Dictionary(taps.map { t in
+                        (t.value, t.buffer + first * (t.shape.reduce(1, *) / n))
+                    }, uniquingKeysWith: { a, _ in a })
+                    try graph.forward(input: x.baseAddress! + first * h * w * 3, batch: count, height: h, width: w,
+                                      output: o.baseAddress! + first * featureCount, taps: tapPointers)
+                    first += count
+                }
             }
         }
         return [out] + taps.map { t in
-            Tensor(shape: t.shape, scalars: Array(UnsafeBufferPointer(start: tapPointers[t.value]!, count: t.shape.reduce(1, *))))
+            Tensor(shape: t.shape, scalars: Array(UnsafeBufferPointer(start: t.buffer, count: t.shape.reduce(1, *))))
         }
     }
 

@@ -22,7 +22,8 @@ public final class InferenceGraph {
     public let output: Int
     /// For each concatenation input: (the concatenation, channel offset).
     let concatParent: [Int: (parent: Int, offset: Int)]
-    private var plan: Plan?
+    /// Plans by input shape; a few are kept (a batch split into chunks needs two: full and last).
+    private var plans: [[Int]: Plan] = [:]
     /// Per layer: the weights packed for `PackedMatrix` and the bias padded to its panels (k×k layers only).
     let packed: [(matrix: PackedMatrix, bias: [Float])?]
     /// When set (one entry per node, seconds; start at `.infinity`), `forward` keeps each node's fastest time
@@ -132,10 +133,16 @@ public final class InferenceGraph {
 
     /// Plans buffers for `[batch, height, width, C]` inputs (done by `forward` when the shape changes).
     public func prepare(batch: Int, height: Int, width: Int) throws {
-        let threads = ThreadPool.shared.threadCount
-        if let p = plan, p.batch == batch, p.height == height, p.width == width, p.threads == threads { return }
-        plan = nil  // free the old buffers before allocating the new ones
-        plan = try Plan(graph: self, batch: batch, height: height, width: width, threads: threads)
+        _ = try plan(batch: batch, height: height, width: width)
+    }
+
+    private func plan(batch: Int, height: Int, width: Int) throws -> Plan {
+        let key = [batch, height, width, ThreadPool.shared.threadCount]
+        if let p = plans[key] { return p }
+        if plans.count >= 3 { plans.removeAll() }  // free old buffers before allocating new ones
+        let p = try Plan(graph: self, batch: batch, height: height, width: width, threads: key[3])
+        plans[key] = p
+        return p
     }
 
     /// Runs the graph. `input` is `[batch, height, width, inputChannels]` (already normalised);
@@ -143,8 +150,7 @@ public final class InferenceGraph {
     /// `taps` (value → buffer of the value's full size) receive copies of intermediate maps.
     public func forward(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                         output: UnsafeMutablePointer<Float>, taps: [Int: UnsafeMutablePointer<Float>] = [:]) throws {
-        try prepare(batch: batch, height: height, width: width)
-        plan!.run(graph: self, input: input, output: output, taps: taps, seconds: &nodeSeconds)
+        try plan(batch: batch, height: height, width: width).run(graph: self, input: input, output: output, taps: taps, seconds: &nodeSeconds)
     }
 
     /// Element count of `value` for one image of `height × width`.

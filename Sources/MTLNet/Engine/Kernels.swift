@@ -4,6 +4,11 @@ import Tensor
 /// calls the Tensor module's kernels (sgemm, depthwise) on each slice. Outputs may be a channel slice
 /// of a wider map (`outputStride` floats per position) so that concatenations cost nothing.
 enum Kernels {
+    /// Work (flops) below which a layer runs on the calling thread. Lower than the pool's default:
+    /// layers follow each other closely, so the pool's workers are still spinning (awake) when the
+    /// next layer starts, and splitting pays from a few tens of microseconds of work.
+    static let inlineCost: Double = 2e6
+
     /// k×k convolution as a packed GEMM with the bias and activation fused: 1×1 stride-1 layers
     /// multiply the input directly; others unfold `Plan.chunkPositions` output positions at a time into
     /// the calling thread's scratch. Few positions (the last, 4×4 layers): threads split the output
@@ -22,7 +27,7 @@ enum Kernels {
             let bias = b.baseAddress!
             if pointwise && positions < 24 * threads && matrix.panelCount >= threads {
                 let slices = threads
-                pool.parallelFor(slices, cost: cost) { range in
+                pool.parallelFor(slices, cost: cost, inlineCost: inlineCost) { range in
                     for slice in range {
                         let p0 = slice * matrix.panelCount / slices, p1 = (slice + 1) * matrix.panelCount / slices
                         matrix.multiply(a: input, lda: cin, rows: 0..<positions, panelRange: p0..<p1, bias: bias,
@@ -32,7 +37,7 @@ enum Kernels {
                 return
             }
             let slices = min(threads, max(1, positions / 24))
-            pool.parallelFor(slices, cost: cost) { range in
+            pool.parallelFor(slices, cost: cost, inlineCost: inlineCost) { range in
                 for slice in range {
                     let p0 = slice * positions / slices, p1 = (slice + 1) * positions / slices
                     if pointwise {
@@ -69,9 +74,11 @@ enum Kernels {
                 for kx in 0..<g.kernelWidth {
                     let ix = ox * g.strideWidth - g.padLeft + kx
                     if rowInside && ix >= 0 && ix < g.inWidth {
-                        dst.update(from: image + (iy * g.inWidth + ix) * cin, count: cin)
+                        let src = image + (iy * g.inWidth + ix) * cin
+                        // A few channels (the RGB input): a loop beats a memcpy call per pixel.
+                        if cin < 8 { for ch in 0..<cin { dst[ch] = src[ch] } } else { dst.update(from: src, count: cin) }
                     } else {
-                        dst.update(repeating: 0, count: cin)
+                        if cin < 8 { for ch in 0..<cin { dst[ch] = 0 } } else { dst.update(repeating: 0, count: cin) }
                     }
                     dst += cin
                 }
@@ -88,7 +95,7 @@ enum Kernels {
         layer.weights.withUnsafeBufferPointer { w in
             layer.bias.withUnsafeBufferPointer { b in
                 let slices = min(threads, rows)
-                pool.parallelFor(slices, cost: cost) { range in
+                pool.parallelFor(slices, cost: cost, inlineCost: inlineCost) { range in
                     for slice in range {
                         var r = slice * rows / slices
                         let end = (slice + 1) * rows / slices
@@ -120,7 +127,7 @@ enum Kernels {
                      output: UnsafeMutablePointer<Float>, outputStride: Int, threads: Int, pool: ThreadPool) {
         let rows = g.batch * g.outHeight, c = g.inChannels
         let cost = Double(rows * g.outWidth * g.kernelHeight * g.kernelWidth * c)
-        pool.parallelFor(rows, cost: cost) { range in
+        pool.parallelFor(rows, cost: cost, inlineCost: inlineCost) { range in
             for r in range {
                 let n = r / g.outHeight, oy = r % g.outHeight
                 let y0 = Swift.max(oy * g.strideHeight - g.padTop, 0)
@@ -152,7 +159,7 @@ enum Kernels {
     /// `output = a + b` over `count` values.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                     count: Int, threads: Int, pool: ThreadPool) {
-        pool.parallelFor(threads, cost: Double(count) * 4) { range in
+        pool.parallelFor(threads, cost: Double(count) * 4, inlineCost: inlineCost) { range in
             for slice in range {
                 let i0 = slice * count / threads, i1 = (slice + 1) * count / threads
                 for i in i0..<i1 { output[i] = a[i] + b[i] }

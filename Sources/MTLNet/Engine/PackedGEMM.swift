@@ -108,8 +108,8 @@ struct PackedMatrix {
         @inline(__always)
         func store(_ row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
             let out = c + row * ldc
-            let r0 = (v0 + bias0).clamped(lowerBound: lo, upperBound: hi)
-            let r1 = (v1 + bias1).clamped(lowerBound: lo, upperBound: hi)
+            let r0 = (v0 + bias0).clampedByMasks(lo, hi)
+            let r1 = (v1 + bias1).clampedByMasks(lo, hi)
             if columns == 16 {
                 UnsafeMutableRawPointer(out).storeBytes(of: r0, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(out + 8).storeBytes(of: r1, as: SIMD8<Float>.self)
@@ -127,6 +127,14 @@ struct PackedMatrix {
 }
 
 extension SIMD8 where Scalar == Float {
+    /// `min(max(self, lo), hi)`. The standard library's `clamped` calls `pointwiseMin/Max` out of line
+    /// (a call per vector, most of a small tile's time); comparison masks inline to two blends.
+    @inline(__always)
+    func clampedByMasks(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
+        let raised = replacing(with: lo, where: self .< lo)
+        return raised.replacing(with: hi, where: raised .> hi)
+    }
+
     /// `self += a * b` as one fused multiply-add.
     @inline(__always)
     mutating func addProduct(_ a: SIMD8<Float>, _ b: SIMD8<Float>) {

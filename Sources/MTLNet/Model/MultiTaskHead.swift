@@ -56,7 +56,8 @@ public final class MultiTaskHead: ParameterGroup {
 
     /// One training step's loss: masked sparse cross-entropy summed over tasks. labels[k] has
     /// one entry per row (−1 = missing). Runs forward and backward; gradients are zeroed first.
-    public func lossAndGradients(features: Tensor, labels: [[Int]]) -> (total: Float, perTask: [Float], logits: [Tensor]) {
+    /// Also returns `dL/dfeatures` for a trainable backbone tail underneath.
+    public func lossAndGradients(features: Tensor, labels: [[Int]]) -> (total: Float, perTask: [Float], logits: [Tensor], gradFeatures: Tensor) {
         zeroGradients()
         let logits = self(features)
         var perTask: [Float] = []
@@ -65,8 +66,8 @@ public final class MultiTaskHead: ParameterGroup {
             let r = Loss.maskedSparseCrossEntropy(logits: z, labels: labels[k])
             perTask.append(r.loss); grads.append(r.gradient)
         }
-        backward(grads)
-        return (perTask.reduce(0, +), perTask, logits)
+        let gradFeatures = backward(grads)
+        return (perTask.reduce(0, +), perTask, logits, gradFeatures)
     }
 
     /// Class probabilities per task (softmax of the logits), evaluation mode expected.

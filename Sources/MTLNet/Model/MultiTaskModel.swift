@@ -30,6 +30,16 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         public init(path: String, sha256: String) { self.path = path; self.sha256 = sha256 }
     }
 
+    /// Backbone blocks trained with the head (`--unfreeze N`); their weights are in the file.
+    public struct Unfrozen: Codable, Equatable, Sendable {
+        public var blocks: Int
+        /// The frozen map feeding them.
+        public var tap: String
+        public var layers: [String]
+
+        public init(blocks: Int, tap: String, layers: [String]) { self.blocks = blocks; self.tap = tap; self.layers = layers }
+    }
+
     public var kind = ModelInfo.kind
     public var formatVersion = ModelInfo.formatVersion
     public var backbone: Backbone
@@ -45,6 +55,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var testSplit: [HeldOut]
     /// Validation curves per epoch, for reports.
     public var history: [EpochRecord]
+    public var unfrozen: Unfrozen?
 
     public init(backbone: Backbone, inputSize: Int, normalization: String, preprocessing: String, tasks: [TaskInfo],
                 hidden: Int, dropout: Float, settings: TrainingSettings, testSplit: [HeldOut], history: [EpochRecord]) {
@@ -59,10 +70,15 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 public final class MultiTaskModel {
     public let info: ModelInfo
     public let head: MultiTaskHead
+    /// The trained backbone blocks (models trained with `--unfreeze`), once `extractor(for:)` built them.
+    public private(set) var tail: BackboneTail?
+    /// Tail weights read from the file, by layer name, until the backbone is known.
+    private var tailWeights: [String: (Tensor, Tensor)] = [:]
 
-    public init(info: ModelInfo, head: MultiTaskHead) {
+    public init(info: ModelInfo, head: MultiTaskHead, tail: BackboneTail? = nil) {
         precondition(head.classCounts == info.tasks.map(\.labels.count), "MultiTaskModel: head sizes do not match the tasks")
-        self.info = info; self.head = head
+        precondition((info.unfrozen == nil) == (tail == nil), "MultiTaskModel: unfrozen layers and tail disagree")
+        self.info = info; self.head = head; self.tail = tail
     }
 
     /// Writes the model atomically (an interrupted save never leaves a broken file).
@@ -73,7 +89,8 @@ public final class MultiTaskModel {
         guard let metadata = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
             throw FileError(.badData, path: path, "model description is not a JSON object")
         }
-        try WeightFile.write(path: path, tensors: head.parameters.map { ($0.name, $0.value) }, metadata: metadata)
+        let tensors = head.parameters.map { ($0.name, $0.value) } + (tail?.namedTensors ?? [])
+        try WeightFile.write(path: path, tensors: tensors, metadata: metadata)
     }
 
     /// Reads a model file; a damaged file, a file of another kind or version, or tensors that do
@@ -109,7 +126,36 @@ public final class MultiTaskModel {
         let head = MultiTaskHead(featureCount: info.backbone.featureCount, hidden: info.hidden,
                                  classCounts: info.tasks.map(\.labels.count), dropout: info.dropout, seed: 0)
         for p in head.parameters { p.value = try file.tensor(p.name, shape: p.value.shape) }
-        self.init(info: info, head: head)
+        var tailWeights: [String: (Tensor, Tensor)] = [:]
+        for name in info.unfrozen?.layers ?? [] {
+            tailWeights[name] = (try file.tensor(BackboneTail.prefix + name + ".weight"), try file.tensor(BackboneTail.prefix + name + ".bias"))
+        }
+        self.init(info: info, head: head, loadedTail: tailWeights)
+    }
+
+    private init(info: ModelInfo, head: MultiTaskHead, loadedTail: [String: (Tensor, Tensor)]) {
+        self.info = info; self.head = head; self.tailWeights = loadedTail
+    }
+
+    /// What computes this model's input from face crops: `backbone` itself, or, for a model with
+    /// unfrozen blocks, its frozen part (the trained blocks then run inside `probabilities`).
+    /// Refuses a backbone other than the one the model was trained on.
+    public func extractor(for backbone: FeatureExtractor, modelPath: String) throws -> FeatureExtractor {
+        try checkBackbone(backbone, modelPath: modelPath)
+        guard let unfrozen = info.unfrozen else { return backbone }
+        guard let b = backbone as? Backbone else {
+            throw FileError(.badData, path: modelPath, "has trained backbone blocks: it needs a real \(info.backbone.name) backbone")
+        }
+        if tail == nil {
+            let t = try BackboneTail(backbone: b, blocks: unfrozen.blocks, weights: tailWeights)
+            guard t.tap == unfrozen.tap, t.layers.map(\.weight.name) == unfrozen.layers.map({ BackboneTail.prefix + $0 + ".weight" }),
+                  zip(t.layers, unfrozen.layers).allSatisfy({ layer, name in
+                      layer.weight.value.shape == tailWeights[name]?.0.shape && layer.bias.value.shape == tailWeights[name]?.1.shape }) else {
+                throw FileError(.badData, path: modelPath, "its trained backbone layers do not match \(info.backbone.name)'s layers")
+            }
+            tail = t
+        }
+        return TapExtractor(backbone: b, tail: tail!)
     }
 
     /// Refuses a feature extractor other than the one the head was trained on.
@@ -128,9 +174,10 @@ public final class MultiTaskModel {
         }
     }
 
-    /// Class probabilities per task for features `[N, featureCount]` (dropout off).
+    /// Class probabilities per task for rows of what `extractor(for:)` computes (dropout off).
     public func probabilities(features: Tensor) -> [Tensor] {
+        precondition(info.unfrozen == nil || tail != nil, "MultiTaskModel: call extractor(for:) first to build the trained backbone blocks")
         head.training = false
-        return head.probabilities(features)
+        return head.probabilities(tail.map { $0(features) } ?? features)
     }
 }

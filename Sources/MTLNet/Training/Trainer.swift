@@ -59,17 +59,25 @@ public enum Trainer {
         public var stoppedEarly: Bool
     }
 
-    public static func fit(head: MultiTaskHead, train: FeatureSet, validation: FeatureSet, settings: TrainingSettings,
-                           progress: (EpochRecord) -> Void = { _ in }) -> Result {
+    /// With a `tail`, the rows of the feature sets are the tail's input maps and the tail trains
+    /// with the head, at `settings.tailLearningRateFactor` times the head's learning rate.
+    public static func fit(head: MultiTaskHead, tail: BackboneTail? = nil, train: FeatureSet, validation: FeatureSet,
+                           settings: TrainingSettings, progress: (EpochRecord) -> Void = { _ in }) -> Result {
         precondition(train.count > 0, "Trainer.fit: no training rows")
         let adam = Adam(learningRate: settings.learningRate)
+        let tailAdam = Adam(learningRate: settings.learningRate * settings.tailLearningRateFactor)
+        func snapshot() -> [Tensor] { head.snapshot() + (tail?.snapshot() ?? []) }
+        func restore(_ values: [Tensor]) {
+            head.restore(Array(values.prefix(head.parameters.count)))
+            tail?.restore(Array(values.dropFirst(head.parameters.count)))
+        }
         let mode: MonitorMode = settings.monitor == .loss ? .min : .max
         var plateau = ReduceLROnPlateau(factor: settings.lrFactor, patience: settings.lrPatience,
                                         minLearningRate: settings.minLearningRate, mode: mode)
         var stopper = EarlyStopping(patience: settings.patience, mode: mode)
         var rng = SeededRandom(seed: settings.seed &+ 0x7a11)
         var order = Array(0..<train.count)
-        var best = head.snapshot()
+        var best = snapshot()
         var history: [EpochRecord] = []
         var stoppedEarly = false
         let start = Date()
@@ -80,8 +88,13 @@ public enum Trainer {
             var correct = [Int](repeating: 0, count: head.heads.count), labelled = correct
             for b in stride(from: 0, to: order.count, by: settings.batchSize) {
                 let batch = train.rows(Array(order[b..<min(b + settings.batchSize, order.count)]))
-                let step = head.lossAndGradients(features: batch.features, labels: batch.labels)
+                let step = head.lossAndGradients(features: tail.map { $0(batch.features) } ?? batch.features, labels: batch.labels)
                 adam.update(head.parameters)
+                if let tail {
+                    tail.zeroGradients()
+                    tail.backward(step.gradFeatures)
+                    tailAdam.update(tail.parameters)
+                }
                 for k in step.logits.indices {
                     let (c, n) = countCorrect(step.logits[k], batch.labels[k])
                     correct[k] += c; labelled[k] += n
@@ -90,7 +103,7 @@ public enum Trainer {
             }
             head.training = false
             let monitored = validation.count > 0 ? validation : train
-            let (vLoss, vAcc) = evaluate(head: head, on: monitored, batchSize: 256)
+            let (vLoss, vAcc) = evaluate(head: head, tail: tail, on: monitored, batchSize: 256)
             let record = EpochRecord(
                 epoch: epoch,
                 trainLoss: lossSum.indices.map { labelled[$0] > 0 ? Float(lossSum[$0] / Double(labelled[$0])) : 0 },
@@ -101,19 +114,21 @@ public enum Trainer {
             progress(record)
             let value = settings.monitor == .loss ? vLoss.reduce(0, +) : vAcc.reduce(0, +) / Float(max(vAcc.count, 1))
             switch stopper.step(value, epoch: epoch) {
-            case .improved: best = head.snapshot()
+            case .improved: best = snapshot()
             case .wait: break
             case .stop: stoppedEarly = true
             }
             if stoppedEarly { break }
             adam.learningRate = plateau.step(value, learningRate: adam.learningRate)
+            tailAdam.learningRate = adam.learningRate * settings.tailLearningRateFactor
         }
-        head.restore(best)
+        restore(best)
         return Result(history: history, bestEpoch: stopper.bestEpoch, stoppedEarly: stoppedEarly)
     }
 
     /// Mean loss and accuracy per task over the labelled rows of `data`, dropout off.
-    public static func evaluate(head: MultiTaskHead, on data: FeatureSet, batchSize: Int = 256) -> (loss: [Float], accuracy: [Float]) {
+    public static func evaluate(head: MultiTaskHead, tail: BackboneTail? = nil, on data: FeatureSet,
+                                batchSize: Int = 256) -> (loss: [Float], accuracy: [Float]) {
         let tasks = head.heads.count
         var lossSum = [Double](repeating: 0, count: tasks)
         var correct = [Int](repeating: 0, count: tasks), labelled = correct
@@ -122,7 +137,7 @@ public enum Trainer {
         defer { head.training = wasTraining }
         for b in stride(from: 0, to: data.count, by: batchSize) {
             let batch = data.rows(Array(b..<min(b + batchSize, data.count)))
-            let logits = head(batch.features)
+            let logits = head(tail.map { $0(batch.features) } ?? batch.features)
             for k in 0..<tasks {
                 let r = Loss.maskedSparseCrossEntropy(logits: logits[k], labels: batch.labels[k])
                 let (c, n) = countCorrect(logits[k], batch.labels[k])

@@ -39,7 +39,17 @@ public enum TrainingRun {
                               validationFraction: settings.validationFraction, seed: settings.seed)
         log("\(dataset.samples.count) images, tasks: " + dataset.tasks.map { "\($0.name) (\($0.labels.count))" }.joined(separator: ", ")
             + "; split \(split.train.count) train / \(split.validation.count) validation / \(split.test.count) test")
-        var pipeline = FeaturePipeline(extractor: extractor, cache: try FeatureCache(directory: cacheDirectory),
+        var tail: BackboneTail?
+        var source = extractor
+        if settings.unfreeze > 0 {
+            guard let backbone = extractor as? Backbone else {
+                throw FileError(.badData, path: extractor.name, "--unfreeze needs a real backbone")
+            }
+            tail = try BackboneTail(backbone: backbone, blocks: settings.unfreeze)
+            source = TapExtractor(backbone: backbone, tail: tail!)
+            log("training the last \(settings.unfreeze) block(s) of \(backbone.name) (\(tail!.layers.count) layers after \(tail!.tap)) with the head")
+        }
+        var pipeline = FeaturePipeline(extractor: source, cache: try FeatureCache(directory: cacheDirectory),
                                        augmentation: augmentation, preprocessingKey: faces.key, seed: settings.seed, prepareFace: faces.prepare)
         pipeline.cacheFaces = faces.cacheable
         let total = dataset.samples.count
@@ -61,19 +71,22 @@ public enum TrainingRun {
                                  classCounts: dataset.tasks.map(\.labels.count), dropout: settings.dropout, seed: settings.seed)
         let names = dataset.tasks.map(\.name)
         let trainStart = Date()
-        let result = Trainer.fit(head: head, train: train.set, validation: validation.set, settings: settings) {
+        let result = Trainer.fit(head: head, tail: tail, train: train.set, validation: validation.set, settings: settings) {
             log(Trainer.progressLine($0, tasks: names, maxEpochs: settings.epochs))
         }
         let trainingSeconds = Date().timeIntervalSince(trainStart)
         log("best epoch \(result.bestEpoch) of \(result.history.count)" + (result.stoppedEarly ? " (stopped early)" : ""))
 
-        let info = ModelInfo(
+        var info = ModelInfo(
             backbone: .init(name: extractor.name, weightsSHA256: extractor.weightsSHA256, featureCount: extractor.featureCount),
             inputSize: extractor.inputSize, normalization: extractor.normalization, preprocessing: faces.key,
             tasks: dataset.tasks, hidden: settings.hidden, dropout: settings.dropout, settings: settings,
             testSplit: zip(split.test, test.hashes).map { ModelInfo.HeldOut(path: dataset.samples[$0.0].relativePath, sha256: $0.1) },
             history: result.history)
-        let model = MultiTaskModel(info: info, head: head)
+        info.unfrozen = tail.map { t in
+            ModelInfo.Unfrozen(blocks: settings.unfreeze, tap: t.tap, layers: t.layers.map { String($0.weight.name.dropFirst(BackboneTail.prefix.count).dropLast(".weight".count)) })
+        }
+        let model = MultiTaskModel(info: info, head: head, tail: tail)
         let report = Evaluation.report(model: model, tasks: dataset.tasks, features: test.set, views: settings.testTimeFlip ? 2 : 1)
         return Result(model: model, test: report, training: result, dataset: dataset, split: split, skipped: skipped,
                       seconds: (featureSeconds, trainingSeconds))
@@ -120,7 +133,7 @@ public enum Evaluation {
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
                            faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
                            progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
-        try model.checkBackbone(extractor, modelPath: modelPath)
+        let extractor = try model.extractor(for: extractor, modelPath: modelPath)
         let names = model.info.tasks.map(\.name)
         let dataset = try Dataset(roots: roots)
         let shared = dataset.tasks.map(\.name).filter { names.contains($0) }

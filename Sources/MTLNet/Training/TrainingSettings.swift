@@ -27,6 +27,10 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var testFraction: Double
     /// Share of the training part held back for early stopping and learning-rate decisions.
     public var validationFraction: Double
+    /// Backbone blocks trained with the head (0 = frozen backbone, the paper's setting).
+    public var unfreeze: Int
+    /// Learning rate of the unfrozen blocks relative to the head's.
+    public var tailLearningRateFactor: Float
     /// Average the predictions of each face and its mirror image (test-time augmentation).
     public var testTimeFlip: Bool
 
@@ -38,11 +42,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public static let paper = TrainingSettings(
         preset: "paper", epochs: 100, batchSize: 32, learningRate: 1e-4, patience: 3, monitor: .accuracy,
         lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 1,
-        seed: 1, testFraction: 0.3, validationFraction: 0.15, testTimeFlip: false)
+        seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: false)
 
     /// The defaults of `facecli train`: the best settings found for a Pi (see README).
     public static let standard = TrainingSettings(
         preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
         lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 4,
-        seed: 1, testFraction: 0.3, validationFraction: 0.15, testTimeFlip: true)
+        seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: true)
 }

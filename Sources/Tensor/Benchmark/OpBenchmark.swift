@@ -50,24 +50,15 @@ public enum OpBenchmark {
             let x = Tensor(randomUniform: g.inputShape, using: &rng)
             let k = Tensor(randomUniform: [3, 3, c], using: &rng), b = Tensor(randomUniform: [c], using: &rng)
             var y = Tensor(zeros: g.outputShape)
-            let flops = 2.0 * 9 * Double(g.outputCount)
-            let fast = time(seconds) {
-                y.scalars.withUnsafeMutableBufferPointer { o in
-                    Ops.depthwiseConv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o.baseAddress!,
-                                        geometry: g, activation: .relu)
-                }
-                sink += y.scalars[y.count / 2]
-            }
-            let naive = includeNaive ? time(seconds) {
-                y.scalars.withUnsafeMutableBufferPointer { o in
-                    Naive.depthwiseConv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o.baseAddress!,
-                                          geometry: g, activation: .relu)
-                }
-                sink += y.scalars[y.count / 2]
-            } : nil
-            rows.append(OpBenchmarkRow(op: "depthwise 3×3 s\(s) (\(net))", shape: "\(h)×\(w)×\(c) → \(c)", flops: flops,
-                                       naiveGFLOPS: naive.map { flops / $0 / 1e9 }, fastGFLOPS: flops / fast / 1e9,
-                                       fastMilliseconds: fast * 1e3))
+            rows.append(measure(op: "depthwise 3×3 s\(s) (\(net))", shape: "\(h)×\(w)×\(c) → \(c)",
+                                flops: 2.0 * 9 * Double(g.outputCount), output: &y, includeNaive: includeNaive,
+                                seconds: seconds, fast: { o in
+                Ops.depthwiseConv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o, geometry: g,
+                                    activation: .relu)
+            }, naive: { o in
+                Naive.depthwiseConv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o, geometry: g,
+                                      activation: .relu)
+            }))
         }
         for (h, w, cin, cout) in mobileNetV1Pointwise {
             let g = ConvGeometry(batch: 1, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout,
@@ -75,26 +66,32 @@ public enum OpBenchmark {
             let x = Tensor(randomUniform: g.inputShape, using: &rng)
             let k = Tensor(randomUniform: [1, 1, cin, cout], using: &rng), b = Tensor(randomUniform: [cout], using: &rng)
             var y = Tensor(zeros: g.outputShape)
-            let flops = 2.0 * Double(h * w * cin * cout)
-            let fast = time(seconds) {
-                y.scalars.withUnsafeMutableBufferPointer { o in
-                    Ops.conv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o.baseAddress!,
-                               geometry: g, activation: .relu, scratch: nil)
-                }
-                sink += y.scalars[y.count / 2]
-            }
-            let naive = includeNaive ? time(seconds) {
-                y.scalars.withUnsafeMutableBufferPointer { o in
-                    Naive.conv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o.baseAddress!,
-                                 geometry: g, activation: .relu)
-                }
-                sink += y.scalars[y.count / 2]
-            } : nil
-            rows.append(OpBenchmarkRow(op: "pointwise 1×1 (sgemm)", shape: "\(h)×\(w)×\(cin) → \(cout)", flops: flops,
-                                       naiveGFLOPS: naive.map { flops / $0 / 1e9 }, fastGFLOPS: flops / fast / 1e9,
-                                       fastMilliseconds: fast * 1e3))
+            rows.append(measure(op: "pointwise 1×1 (sgemm)", shape: "\(h)×\(w)×\(cin) → \(cout)",
+                                flops: 2.0 * Double(h * w * cin * cout), output: &y, includeNaive: includeNaive,
+                                seconds: seconds, fast: { o in
+                Ops.conv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o, geometry: g,
+                           activation: .relu, scratch: nil)
+            }, naive: { o in
+                Naive.conv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o, geometry: g, activation: .relu)
+            }))
         }
         return rows
+    }
+
+    /// Times the fast and (optionally) the naive kernel writing into `output`.
+    static func measure(op: String, shape: String, flops: Double, output: inout Tensor, includeNaive: Bool,
+                        seconds: Double, fast: (UnsafeMutablePointer<Float>) -> Void,
+                        naive: (UnsafeMutablePointer<Float>) -> Void) -> OpBenchmarkRow {
+        func run(_ kernel: (UnsafeMutablePointer<Float>) -> Void) -> Double {
+            time(seconds) {
+                output.scalars.withUnsafeMutableBufferPointer { kernel($0.baseAddress!) }
+                sink += output.scalars[output.count / 2]
+            }
+        }
+        let fastSeconds = run(fast)
+        let naiveSeconds = includeNaive ? run(naive) : nil
+        return OpBenchmarkRow(op: op, shape: shape, flops: flops, naiveGFLOPS: naiveSeconds.map { flops / $0 / 1e9 },
+                              fastGFLOPS: flops / fastSeconds / 1e9, fastMilliseconds: fastSeconds * 1e3)
     }
 
     /// A fixed-width text table of `rows`.

@@ -7,12 +7,13 @@
 func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
                         stride s: Int, rows: Range<Int>) {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 11 * g.inChannels) { scratch in
-        let zeros = scratch.baseAddress!, packed = zeros + g.inChannels
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 * g.inChannels) { scratch in
+        let zeros = scratch.baseAddress!, discard = zeros + g.inChannels, packed = discard + g.inChannels
         zeros.initialize(repeating: 0, count: g.inChannels)
         packDepthwise3x3(weights: weights, bias: bias, channels: g.inChannels, into: packed)
         depthwise3x3Pixels(input: input, weights: weights, bias: bias, output: output, geometry: g,
-                           activation: activation, stride: s, rows: rows, zeros: zeros, packedWeights: packed)
+                           activation: activation, stride: s, rows: rows, zeros: zeros, discard: discard,
+                           packedWeights: packed)
     }
 }
 
@@ -20,7 +21,7 @@ func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Floa
 private func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                 output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
                                 stride s: Int, rows: Range<Int>, zeros: UnsafePointer<Float>,
-                                packedWeights: UnsafePointer<Float>) {
+                                discard: UnsafeMutablePointer<Float>, packedWeights: UnsafePointer<Float>) {
     let c = g.inChannels, inW = g.inWidth, outW = g.outWidth
     let bounds = activation.clampBounds
     let low = SIMD8<Float>(repeating: bounds.low), high = SIMD8<Float>(repeating: bounds.high)
@@ -75,71 +76,47 @@ private func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePoin
                 let out = output + (r * outW + ox) * c
                 // Two neighbouring outputs share all weights and (stride 1) 6 or (stride 2) 3 of their 9 taps, so they
                 // are computed together: at stride 1, 12 input and 20 weight loads for 2 outputs instead of 2 × 38.
-                if ox + 1 < outW {
-                    // Taps of the second output: columns x0 + s … x0 + s + 2. Where they coincide with the first
-                    // output's, the same pointer is passed, so the compiler loads it once.
-                    let q0 = s == 1 ? p1 : p2, q1 = s == 1 ? p2 : tap(rowA, x0 + 3), q2 = tap(rowA, x0 + s + 2)
-                    let q3 = s == 1 ? p4 : p5, q4 = s == 1 ? p5 : tap(rowB, x0 + 3), q5 = tap(rowB, x0 + s + 2)
-                    let q6 = s == 1 ? p7 : p8, q7 = s == 1 ? p8 : tap(rowC, x0 + 3), q8 = tap(rowC, x0 + s + 2)
-                    var ch = tileStart
-                    var packed = packedWeights + tileStart * 10
-                    while ch + 16 <= tileEnd {
-                        var a = SIMD8<Float>(loading: packed), b = SIMD8<Float>(loading: packed + 8)
-                        var a2 = a, b2 = b
-                        /// One kernel row: taps (x0, x1, x2) for the first output, (y0, y1, y2) for the second.
-                        @inline(__always) func kernelRow(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>,
-                                                         _ x2: UnsafePointer<Float>, _ y0: UnsafePointer<Float>,
-                                                         _ y1: UnsafePointer<Float>, _ y2: UnsafePointer<Float>, _ w: Int) {
-                            @inline(__always) func v(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch) }
-                            @inline(__always) func u(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch + 8) }
-                            @inline(__always) func k(_ i: Int) -> SIMD8<Float> { SIMD8(loading: packed + w + 8 * i) }
-                            a = a.addingProduct(v(x0), k(0)); b = b.addingProduct(u(x0), k(1))
-                            a2 = a2.addingProduct(v(y0), k(0)); b2 = b2.addingProduct(u(y0), k(1))
-                            a = a.addingProduct(v(x1), k(2)); b = b.addingProduct(u(x1), k(3))
-                            a2 = a2.addingProduct(v(y1), k(2)); b2 = b2.addingProduct(u(y1), k(3))
-                            a = a.addingProduct(v(x2), k(4)); b = b.addingProduct(u(x2), k(5))
-                            a2 = a2.addingProduct(v(y2), k(4)); b2 = b2.addingProduct(u(y2), k(5))
-                        }
-                        kernelRow(p0, p1, p2, q0, q1, q2, 16)
-                        kernelRow(p3, p4, p5, q3, q4, q5, 64)
-                        kernelRow(p6, p7, p8, q6, q7, q8, 112)
-                        a.clamped(low, high).store(to: out + ch)
-                        b.clamped(low, high).store(to: out + ch + 8)
-                        a2.clamped(low, high).store(to: out + c + ch)
-                        b2.clamped(low, high).store(to: out + c + ch + 8)
-                        ch += 16
-                        packed += 160
-                    }
-                    tail(out, from: ch, p0, p1, p2, p3, p4, p5, p6, p7, p8)
-                    tail(out + c, from: ch, q0, q1, q2, q3, q4, q5, q6, q7, q8)
-                    ox += 2
-                    continue
-                }
-                var ch = tileStart
+                // A last unpaired output still runs as a pair; its phantom partner is written to `discard`.
+                let second = ox + 1 < outW ? out + c : discard
+                // Taps of the second output: columns x0 + s … x0 + s + 2 (in the input or the zero row). Where they
+                // coincide with the first output's, the same pointer is passed, so the compiler loads it once.
                 // 16 channels per step: both halves of each 64-byte line are read together, which matters when
                 // C is a multiple of 1024 and all 9 taps fall into one L1 set.
+                let q0 = s == 1 ? p1 : p2, q1 = s == 1 ? p2 : tap(rowA, x0 + 3), q2 = tap(rowA, x0 + s + 2)
+                let q3 = s == 1 ? p4 : p5, q4 = s == 1 ? p5 : tap(rowB, x0 + 3), q5 = tap(rowB, x0 + s + 2)
+                let q6 = s == 1 ? p7 : p8, q7 = s == 1 ? p8 : tap(rowC, x0 + 3), q8 = tap(rowC, x0 + s + 2)
+                var ch = tileStart
                 var packed = packedWeights + tileStart * 10
                 while ch + 16 <= tileEnd {
-                    @inline(__always) func v(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch) }
-                    @inline(__always) func u(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch + 8) }
-                    @inline(__always) func k(_ i: Int) -> SIMD8<Float> { SIMD8(loading: packed + 8 * i) }
-                    var a = k(0), b = k(1)
-                    a = a.addingProduct(v(p0), k(2)); b = b.addingProduct(u(p0), k(3))
-                    a = a.addingProduct(v(p1), k(4)); b = b.addingProduct(u(p1), k(5))
-                    a = a.addingProduct(v(p2), k(6)); b = b.addingProduct(u(p2), k(7))
-                    a = a.addingProduct(v(p3), k(8)); b = b.addingProduct(u(p3), k(9))
-                    a = a.addingProduct(v(p4), k(10)); b = b.addingProduct(u(p4), k(11))
-                    a = a.addingProduct(v(p5), k(12)); b = b.addingProduct(u(p5), k(13))
-                    a = a.addingProduct(v(p6), k(14)); b = b.addingProduct(u(p6), k(15))
-                    a = a.addingProduct(v(p7), k(16)); b = b.addingProduct(u(p7), k(17))
-                    a = a.addingProduct(v(p8), k(18)); b = b.addingProduct(u(p8), k(19))
+                    var a = SIMD8<Float>(loading: packed), b = SIMD8<Float>(loading: packed + 8)
+                    var a2 = a, b2 = b
+                    /// One kernel row: taps (x0, x1, x2) for the first output, (y0, y1, y2) for the second.
+                    @inline(__always) func kernelRow(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>,
+                                                     _ x2: UnsafePointer<Float>, _ y0: UnsafePointer<Float>,
+                                                     _ y1: UnsafePointer<Float>, _ y2: UnsafePointer<Float>, _ w: Int) {
+                        @inline(__always) func v(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch) }
+                        @inline(__always) func u(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8(loading: p + ch + 8) }
+                        @inline(__always) func k(_ i: Int) -> SIMD8<Float> { SIMD8(loading: packed + w + 8 * i) }
+                        a = a.addingProduct(v(x0), k(0)); b = b.addingProduct(u(x0), k(1))
+                        a2 = a2.addingProduct(v(y0), k(0)); b2 = b2.addingProduct(u(y0), k(1))
+                        a = a.addingProduct(v(x1), k(2)); b = b.addingProduct(u(x1), k(3))
+                        a2 = a2.addingProduct(v(y1), k(2)); b2 = b2.addingProduct(u(y1), k(3))
+                        a = a.addingProduct(v(x2), k(4)); b = b.addingProduct(u(x2), k(5))
+                        a2 = a2.addingProduct(v(y2), k(4)); b2 = b2.addingProduct(u(y2), k(5))
+                    }
+                    kernelRow(p0, p1, p2, q0, q1, q2, 16)
+                    kernelRow(p3, p4, p5, q3, q4, q5, 64)
+                    kernelRow(p6, p7, p8, q6, q7, q8, 112)
                     a.clamped(low, high).store(to: out + ch)
                     b.clamped(low, high).store(to: out + ch + 8)
+                    a2.clamped(low, high).store(to: second + ch)
+                    b2.clamped(low, high).store(to: second + ch + 8)
                     ch += 16
                     packed += 160
                 }
                 tail(out, from: ch, p0, p1, p2, p3, p4, p5, p6, p7, p8)
-                ox += 1
+                tail(second, from: ch, q0, q1, q2, q3, q4, q5, q6, q7, q8)
+                ox += 2
             }
         }
     }

@@ -25,6 +25,11 @@ extension Ops {
         if isPointwise(g) {
             let rows = g.batch * g.inHeight * g.inWidth
             let flops = 2.0 * Double(rows) * Double(cout) * Double(g.inChannels)
+            if rows < 32 && cout >= 128 {
+                pointwiseFewRows(input: input, weights: weights, bias: bias, output: output, rows: rows,
+                                 inChannels: g.inChannels, outChannels: cout, activation: activation)
+                return
+            }
             ThreadPool.shared.parallelFor(rows, cost: flops, minimumItems: 16) { part in
                 BLAS.sgemm(m: part.count, n: cout, k: g.inChannels, a: input + part.lowerBound * g.inChannels,
                            lda: g.inChannels, b: weights, ldb: cout, c: output + part.lowerBound * cout, ldc: cout)
@@ -50,6 +55,26 @@ extension Ops {
                              activation: activation)
             }
         }
+    }
+
+    /// 1×1 convolution over very few positions (MobileNet's 4×4 layers): OpenBLAS is faster computing
+    /// Yᵀ `[Cout, P]` = Wᵀ · Xᵀ than Y with M = P < 32, so it does that and transposes Y back.
+    static func pointwiseFewRows(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                 output: UnsafeMutablePointer<Float>, rows: Int, inChannels: Int, outChannels: Int,
+                                 activation: Activation) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows * outChannels) { transposed in
+            let yt = transposed.baseAddress!
+            let flops = 2.0 * Double(rows * inChannels * outChannels)
+            ThreadPool.shared.parallelFor(outChannels, cost: flops, minimumItems: 64) { part in
+                BLAS.sgemm(transposeA: true, transposeB: true, m: part.count, n: rows, k: inChannels,
+                           a: weights + part.lowerBound, lda: outChannels, b: input, ldb: inChannels,
+                           c: yt + part.lowerBound * rows, ldc: rows)
+            }
+            for r in 0..<rows {
+                for c in 0..<outChannels { output[r * outChannels + c] = yt[c * rows + r] }
+            }
+        }
+        biasActivate(output, rows: rows, columns: outChannels, bias: bias, activation: activation)
     }
 
     /// Unfolds one image `[H, W, Cin]` into `[outH·outW, kH·kW·Cin]` rows (zeros for padding),

@@ -1,12 +1,45 @@
-/// `facecli eval DATA`: accuracy, precision, recall, F1 and confusion matrix per task.
+import FaceKit
+import Foundation
+import MTCNN
+import MTLNet
+
+/// `facecli eval --model M --data DIR`: accuracy, precision, recall, F1 and confusion matrix per task.
 enum EvalCommand: Command {
     static let name = "eval"
     static let summary = "Evaluate a trained model on a labelled dataset (accuracy, precision, recall, F1, confusion)."
+    static let discussion = """
+        --split test (the default) evaluates only the images the model held out when it was trained
+        (recognised by file content, wherever they are now); --split all every image of the data.
+        Precision, recall and F1 are macro averages over the classes present; per-class values and
+        the confusion matrix (rows: truth, columns: prediction) follow.
+        """
     static let options: [OptionSpec] = [
-        CommonOptions.model,
-        CommonOptions.json,
+        .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
+        .repeatable("data", "dir", help: "Dataset folder (repeatable; DATA positionals work too)."),
+        .flag("aligned", help: "Images are already aligned face crops: resize only, no detection."),
+        .value("split", "part", help: "test or all.", default: "test"),
+        .flag("json", help: "Print the metrics as JSON."),
+        .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
+        .flag("no-cache", help: "Do not read or write the cache."),
         CommonOptions.threads,
     ]
-    static let positionals = [PositionalSpec("data", help: "Dataset folder (same layouts as 'train').")]
-    static let isBuilt = false
+    static let positionals = [PositionalSpec("data", help: "Dataset folders (same layouts as 'train').", optional: true, variadic: true)]
+
+    static func run(_ arguments: ParsedArguments) throws -> ExitCode {
+        let roots = arguments.allValues("data") + arguments.positionals
+        guard !roots.isEmpty else { throw arguments.usageError("give at least one dataset folder (--data DIR)") }
+        let part = Evaluation.Part(rawValue: try arguments.choice("split", from: ["test", "all"], default: "test")!)!
+        let modelPath = try arguments.value("model") ?? WeightsLocation.require(
+            WeightsLocation.defaultModel, what: "the default model", howToGet: "pass --model")
+        let model = try MultiTaskModel(path: modelPath)
+        let backbone = try WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
+        let bar = ProgressBar(label: "preparing faces and features")
+        let report = try Evaluation.run(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
+                                        cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
+                                        log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
+        bar.finish()
+        print(arguments.flag("json") ? report.json() : report.text(taskOrder: model.info.tasks.map(\.name)), terminator: arguments.flag("json") ? "\n" : "")
+        return .ok
+    }
 }

@@ -1,4 +1,7 @@
+import FaceKit
 import Foundation
+import MTCNN
+import MTLNet
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal (logs stay clean).
 final class ProgressBar {
@@ -33,5 +36,14 @@ enum CacheLocation {
         let env = ProcessInfo.processInfo.environment
         if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/facecli" }
         return (env["HOME"] ?? NSTemporaryDirectory()) + "/.cache/facecli"
+    }
+}
+
+enum ModelCommandSupport {
+    /// `--aligned` crops, or MTCNN (with `detect`'s `--min-face`/`--thresholds`/`--weights` when the command has them) + 5-point alignment.
+    static func faces(_ arguments: ParsedArguments, size: Int) throws -> FaceSource {
+        if arguments.flag("aligned") { return FaceSources.aligned(size: size) }
+        let detector = try DetectCommand.makeDetector(arguments, options: try DetectCommand.detectorOptions(arguments))
+        return FaceSources.detected(detector: detector, aligner: FaceAligner(size: size))
     }
 }

@@ -6,4 +6,6 @@ public let allCommands: [any Command.Type] = [
     DetectCommand.self,
     EvalCommand.self,
     BenchCommand.self,
+    WatchCommand.self,
+    EnrollCommand.self,
 ]

@@ -32,9 +32,10 @@ enum TrainCommand: Command {
         .value("test-split", "f", help: "Share of each class held out for testing.", default: "0.3"),
         .value("augment", "k", help: "Views per training image (1 = none, 2 = + mirror, more = random).", default: "preset"),
         .value("dropout", "f", help: "Dropout rate after the shared layer.", default: "0.5"),
+        .value("input-size", "px", help: "Side of the face crop given to the backbone (the paper: 128).", default: "128"),
         .value("hidden", "n", help: "Units of the shared layer.", default: "128"),
         .flag("no-tta", help: "Do not average predictions with the mirrored face."),
-        .value("unfreeze", "n", help: "Also train the last N backbone blocks (not built yet: 0 only).", default: "0"),
+        .value("unfreeze", "n", help: "Also train the last N backbone blocks (mobilenet, mobilenetv2).", default: "preset"),
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .flag("no-cache", help: "Do not read or write the cache."),
         .flag("json", help: "Print the test-split metrics as JSON."),
@@ -59,22 +60,23 @@ enum TrainCommand: Command {
         settings.dropout = Float(try arguments.double("dropout", default: Double(settings.dropout), in: 0...0.95))
         settings.hidden = try arguments.int("hidden", default: settings.hidden, in: 1...65_536)
         if arguments.flag("no-tta") { settings.testTimeFlip = false }
-        if try arguments.int("unfreeze", default: 0, in: 0...1000) > 0 {
-            throw CLIError.notBuilt(command: "train --unfreeze")
-        }
+        settings.unfreeze = try arguments.int("unfreeze", default: settings.unfreeze, in: 0...20)
         let tasks = arguments.value("tasks").map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let out = arguments.value("out") ?? "model.fcw"
         let backboneName = try arguments.choice("backbone", from: ["mobilenet", "mobilenetv2", "inceptionv3"], default: "mobilenet")!
-        guard arguments.flag("aligned") else {
-            throw CLIError.failure("facecli train: detection of faces in raw photos is not wired yet; pass --aligned for face crops", .unavailable)
-        }
-        let extractor = try WeightsLocation.backbone(backboneName)
-        let faces = FaceSources.aligned(size: extractor.inputSize)
+        let extractor = try WeightsLocation.backbone(backboneName, inputSize: try arguments.int("input-size", default: 128, in: 32...512))
+        let faces = try ModelCommandSupport.faces(arguments, size: extractor.inputSize)
         let bar = ProgressBar(label: "preparing faces and features")
+        defer { bar.finish() }
         let run = try TrainingRun.train(roots: roots, tasks: tasks, extractor: extractor, faces: faces, settings: settings,
                                         cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
                                         log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
         try run.model.save(to: out)
+        // Person gallery: unknown-person threshold calibrated on the validation part, enrolment (`facecli enroll`).
+        if run.model.info.tasks.contains(where: { $0.name == "person" }) {
+            try GalleryBuilder.build(model: run.model, dataset: run.dataset, split: run.split, extractor: try run.model.extractor(for: extractor, modelPath: out),
+                                     faces: faces, cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache"))).save(intoModel: out)
+        }
         Console.standardError("model written to \(out) " + String(format: "(features %.1f s, training %.1f s)", run.seconds.features, run.seconds.training))
         if arguments.flag("json") {
             print(run.test.json())

@@ -1,0 +1,81 @@
+import Foundation
+import ImageIO
+import Layers
+import MTCNN
+import MTLNet
+import Tensor
+
+/// A trained model with its person gallery, as prediction uses it: aligned face crops →
+/// backbone features → head probabilities per task, and for the person task the open-set
+/// decision (a trained person, an enrolled person, or `unknown`).
+public final class OpenSetClassifier {
+    public let modelPath: String
+    public let model: MultiTaskModel
+    public let extractor: FeatureExtractor
+    public var gallery: PersonGallery?
+    /// Overrides the gallery's calibrated threshold (`--unknown-threshold`).
+    public var unknownThreshold: Float?
+    /// Index of the `person` task, if the model has one.
+    public let personTask: Int?
+
+    public var tasks: [TaskInfo] { model.info.tasks }
+    public var inputSize: Int { model.info.inputSize }
+
+    /// Loads the model, its gallery and the backbone it was trained on (from `Weights/`, unless given).
+    public init(modelPath: String, extractor: FeatureExtractor? = nil) throws {
+        self.modelPath = modelPath
+        model = try MultiTaskModel(path: modelPath)
+        gallery = try PersonGallery(file: WeightFile(path: modelPath))
+        let e = try extractor ?? WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
+        personTask = model.info.tasks.firstIndex { $0.name == "person" }
+    }
+
+    /// Per face: the probabilities per task `[task][class]` followed by the gallery embedding (raw,
+    /// `[dim]`) as one more row when there is a gallery. Rows are what `LabelSmoother` averages.
+    public func scores(_ faces: [RGBImage]) throws -> [[[Float]]] {
+        if faces.isEmpty { return [] }
+        let features = try extractor.features(faces)                      // [N, featureCount]
+        let probs = model.probabilities(features: features)               // [task] [N, classes]
+        let raw = gallery.map { PersonGallery.rawEmbeddings(features, model: model, space: $0.space) }   // [N, dim]
+        return faces.indices.map { i in
+            var rows = probs.map { p in Array(p.scalars[(i * p.shape[1])..<((i + 1) * p.shape[1])]) }
+            if let raw { rows.append(Array(raw.scalars[(i * raw.shape[1])..<((i + 1) * raw.shape[1])])) }
+            return rows
+        }
+    }
+
+    /// The answer per task from one face's `scores` row set (possibly averaged over frames).
+    ///
+    /// Person task with a gallery: below the threshold → `unknown` (probability: 1 − the best
+    /// similarity, floored at 0); nearest an enrolled person →
+    /// that person (probability: softmax of 10·similarity over the gallery); nearest a trained
+    /// person → the head's answer, whose accuracy on the trained people enrolment leaves as it was.
+    public func predictions(_ scores: [[Float]]) -> [TaskPrediction] {
+        tasks.enumerated().map { t, task in
+            let p = scores[t]
+            let best = p.indices.max { p[$0] < p[$1] }!
+            var answer = TaskPrediction(task: task.name, label: task.labels[best], probability: p[best])
+            guard t == personTask, let gallery, scores.count > tasks.count else { return answer }
+            let embedding = gallery.normalise(scores[tasks.count][...])
+            let sims = gallery.similarities(embedding)
+            guard let (k, s) = gallery.identify(embedding, threshold: unknownThreshold) else {
+                answer.label = PersonGallery.unknownLabel
+                answer.probability = 1 - (sims.max().map { max(0, $0) } ?? 0)
+                return answer
+            }
+            if gallery.people[k].enrolled || gallery.removed.contains(answer.label) {
+                let e = sims.map { Foundation.exp(10 * ($0 - s)) }
+                answer.label = gallery.people[k].name
+                answer.probability = 1 / e.reduce(0, +)
+            }
+            return answer
+        }
+    }
+
+    /// Aligned crops of `faces` in `image`, as the backbone expects them.
+    public func crops(_ image: RGBImage, faces: [FaceDetection]) -> [RGBImage] {
+        let aligner = FaceAligner(size: inputSize)
+        return faces.map { aligner.align(image, landmarks: $0.landmarks) }
+    }
+}

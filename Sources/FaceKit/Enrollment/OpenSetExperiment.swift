@@ -1,0 +1,114 @@
+import Foundation
+import MTLNet
+import Tensor
+
+/// The issue-7 measurement of unknown people and enrolment: train on every person of an
+/// identity-folder dataset but one, then
+/// 1. how many of the left-out person's images are reported `unknown`;
+/// 2. enrol `enrolCount` of them (first in name order) and how many of the others are then
+///    recognised as that person;
+/// 3. the accuracy on the known people's test split, closed-set (the head alone) and open-set
+///    (with `unknown` answers), before and after the enrolment.
+public enum OpenSetExperiment {
+    public struct Result: Sendable {
+        public var leftOut: String
+        public var threshold: Float
+        /// Share of the left-out person's images reported unknown before enrolment.
+        public var unknownRate: Double
+        /// Share of the left-out person's other images recognised after enrolling `enrolled`.
+        public var recognisedAfterEnrolment: Double
+        public var enrolled: Int
+        /// Known people, test split: head only, open-set before and after the enrolment.
+        public var knownClosedSet: Double, knownBefore: Double, knownAfter: Double
+        public var knownTestImages: Int
+        public var seconds: Double
+    }
+
+    /// `root`: an identity-folder dataset; `scratch`: a folder for the reduced dataset (symlinks)
+    /// and the model.
+    public static func run(root: String, leaveOut: String, extractor: FeatureExtractor, settings: TrainingSettings,
+                           space: PersonGallery.Space, falseAcceptRate: Double, enrolCount: Int, cacheDirectory: String?,
+                           scratch: String, log: (String) -> Void = { _ in }) throws -> Result {
+        let start = Date()
+        let fm = FileManager.default
+        let reduced = scratch + "/data-without-" + leaveOut
+        try? fm.removeItem(atPath: reduced)
+        try fm.createDirectory(atPath: reduced, withIntermediateDirectories: true)
+        let people = try fm.contentsOfDirectory(atPath: root).filter { Self.isDirectory(root + "/" + $0) }.sorted()
+        guard people.contains(leaveOut) else { throw GalleryError.noSuchPerson(leaveOut, root) }
+        for p in people where p != leaveOut { try fm.createSymbolicLink(atPath: reduced + "/" + p, withDestinationPath: root + "/" + p) }
+        if let text = try? String(contentsOfFile: root + "/attributes.csv", encoding: .utf8) {
+            // Without the left-out person's row (the dataset refuses rows without a folder).
+            let rows = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix(leaveOut + ",") }
+            try rows.joined(separator: "\n").write(toFile: reduced + "/attributes.csv", atomically: true, encoding: .utf8)
+        }
+        let faces = FaceSources.aligned(size: extractor.inputSize)
+        let run = try TrainingRun.train(roots: [reduced], extractor: extractor, faces: faces, settings: settings,
+                                        cacheDirectory: cacheDirectory, log: log)
+        let modelPath = scratch + "/model-without-\(leaveOut).fcw"
+        try run.model.save(to: modelPath)
+        var gallery = try GalleryBuilder.build(model: run.model, dataset: run.dataset, split: run.split, extractor: extractor, faces: faces,
+                                               cacheDirectory: cacheDirectory, space: space, falseAcceptRate: falseAcceptRate)
+        try gallery.save(intoModel: modelPath)
+        let classifier = try OpenSetClassifier(modelPath: modelPath, extractor: extractor)
+        let extractor = classifier.extractor   // with the model's trained backbone blocks, if any
+
+        var pipeline = FeaturePipeline(extractor: extractor, cache: try FeatureCache(directory: cacheDirectory),
+                                       preprocessingKey: faces.key, seed: settings.seed, prepareFace: faces.prepare)
+        pipeline.cacheFaces = faces.cacheable
+        func features(_ samples: [Sample]) throws -> Tensor {
+            try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1).set.features
+        }
+        func answers(_ f: Tensor) throws -> [String] {
+            let rows = f.shape[1]
+            return try (0..<f.shape[0]).map { i in
+                let row = Tensor(shape: [1, rows], scalars: Array(f.scalars[(i * rows)..<((i + 1) * rows)]))
+                return classifier.predictions(try scoresOf(row)).first { $0.task == "person" }!.label
+            }
+        }
+        func scoresOf(_ features: Tensor) throws -> [[Float]] {
+            let probs = classifier.model.probabilities(features: features)
+            var rows = probs.map { $0.scalars }
+            if let g = classifier.gallery { rows.append(PersonGallery.rawEmbeddings(features, model: classifier.model, space: g.space).scalars) }
+            return rows
+        }
+
+        // The left-out person.
+        let theirs = try fm.contentsOfDirectory(atPath: root + "/" + leaveOut)
+            .filter { Dataset.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            .map { Sample(path: root + "/" + leaveOut + "/" + $0, relativePath: leaveOut + "/" + $0, labels: []) }
+        let theirFeatures = try features(theirs)
+        let unknown = try answers(theirFeatures).filter { $0 == PersonGallery.unknownLabel }.count
+
+        // Known people's test split.
+        let person = run.dataset.tasks.firstIndex { $0.name == "person" }!
+        let test = run.split.test.map { run.dataset.samples[$0] }
+        let truth = test.map { run.dataset.tasks[person].labels[$0.labels[person]] }
+        let testFeatures = try features(test)
+        let head = classifier.model.probabilities(features: testFeatures)[classifier.personTask!]
+        let names = classifier.tasks[classifier.personTask!].labels
+        let closed = Trainer.argmax(head).enumerated().filter { names[$0.element] == truth[$0.offset] }.count
+        let before = zip(try answers(testFeatures), truth).filter { $0 == $1 }.count
+
+        // Enrol the first images of the left-out person.
+        let k = min(enrolCount, theirs.count - 1)
+        let dim = theirFeatures.shape[1]
+        let enrolRows = Tensor(shape: [k, dim], scalars: Array(theirFeatures.scalars[0..<(k * dim)]))
+        gallery.enroll(leaveOut, embeddings: PersonGallery.rawEmbeddings(enrolRows, model: classifier.model, space: gallery.space))
+        classifier.gallery = gallery
+        let rest = Tensor(shape: [theirs.count - k, dim], scalars: Array(theirFeatures.scalars[(k * dim)...]))
+        let recognised = try answers(rest).filter { $0 == leaveOut }.count
+        let after = zip(try answers(testFeatures), truth).filter { $0 == $1 }.count
+
+        let n = Double(test.count)
+        return Result(leftOut: leaveOut, threshold: gallery.threshold, unknownRate: Double(unknown) / Double(theirs.count),
+                      recognisedAfterEnrolment: Double(recognised) / Double(theirs.count - k), enrolled: k,
+                      knownClosedSet: Double(closed) / n, knownBefore: Double(before) / n, knownAfter: Double(after) / n,
+                      knownTestImages: test.count, seconds: Date().timeIntervalSince(start))
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var d: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
+    }
+}

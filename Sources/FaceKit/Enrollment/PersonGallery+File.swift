@@ -1,0 +1,56 @@
+import Foundation
+import Layers
+import Support
+import Tensor
+
+extension PersonGallery {
+    static let prototypesTensor = "open_set.prototypes"
+    static let meanTensor = "open_set.mean"
+
+    private struct Stored: Codable {
+        var space: Space
+        var threshold: Float
+        var calibration: Calibration?
+        var people: [Person]
+        var removed: [String]
+    }
+
+    /// The gallery stored in a model file, or nil when the model has none (trained before
+    /// galleries existed: the person task then has no unknown answer).
+    public init?(file: WeightFile) throws {
+        guard let object = file.metadata[PersonGallery.metadataKey] else { return nil }
+        func bad(_ reason: String) -> FileError { FileError(.badData, path: file.path, "open-set gallery: \(reason)") }
+        let stored: Stored
+        do {
+            let json = try JSONSerialization.data(withJSONObject: object)
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            stored = try decoder.decode(Stored.self, from: json)
+        } catch { throw bad("malformed description: \(error)") }
+        let mean = try file.tensor(PersonGallery.meanTensor)
+        guard mean.shape.count == 1, mean.shape[0] > 0 else { throw bad("mean has shape \(mean.shape)") }
+        let dim = mean.shape[0]
+        let protos = try file.tensor(PersonGallery.prototypesTensor, shape: [stored.people.count, dim])
+        self.init(space: stored.space, threshold: stored.threshold, calibration: stored.calibration, people: stored.people,
+                  prototypes: (0..<stored.people.count).map { Array(protos.scalars[($0 * dim)..<(($0 + 1) * dim)]) },
+                  mean: mean.scalars, removed: stored.removed)
+    }
+
+    /// The gallery stored in the model file at `path` (nil when it has none).
+    public init?(modelPath: String) throws { try self.init(file: WeightFile(path: modelPath)) }
+
+    /// Rewrites the model file at `path` with this gallery (replacing any stored one), keeping
+    /// every other tensor and metadata entry as it was. Atomic: readers see the old or the new file.
+    public func save(intoModel path: String) throws {
+        let file = try WeightFile(path: path)
+        var tensors = try file.names.filter { !$0.hasPrefix("open_set.") }.map { ($0, try file.tensor($0)) }
+        tensors.append((PersonGallery.prototypesTensor, Tensor(shape: [people.count, dimension], scalars: prototypes.flatMap { $0 })))
+        tensors.append((PersonGallery.meanTensor, Tensor(shape: [dimension], scalars: mean)))
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let json = try encoder.encode(Stored(space: space, threshold: threshold, calibration: calibration, people: people, removed: removed))
+        var metadata = file.metadata
+        metadata[PersonGallery.metadataKey] = try JSONSerialization.jsonObject(with: json)
+        try WeightFile.write(path: path, tensors: tensors, metadata: metadata)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Layers
+import MTLNet
+import Support
+import Tensor
+
+/// Open-set identification for the person task: one prototype (the L2-normalised mean embedding
+/// of a person's faces) per known person, a face being that person when its embedding's cosine
+/// similarity to the nearest prototype reaches `threshold`, and `unknown` otherwise.
+///
+/// Embeddings come from the trained model (see `Space`), centred on the training data's mean and
+/// L2-normalised, so new people can be added from a few photos without retraining anything.
+/// Stored in the model file beside the head: metadata key `open_set` and tensors
+/// `open_set.prototypes` `[people, dim]` and `open_set.mean` `[dim]`.
+public struct PersonGallery: Equatable, Sendable {
+    public static let metadataKey = "open_set"
+    public static let unknownLabel = "unknown"
+
+    /// Which vector of the model is a face's embedding.
+    public enum Space: String, Codable, Sendable, CaseIterable {
+        /// The head's shared layer after ReLU (`hidden`, 128 by default): trained to tell the
+        /// training people apart.
+        case shared
+        /// The shared layer before its ReLU (negative evidence kept).
+        case sharedLinear = "shared-linear"
+        /// The frozen backbone's features (1024 for MobileNet): generic, not fitted to anyone.
+        case features
+    }
+
+    public struct Person: Codable, Equatable, Sendable {
+        public var name: String
+        /// Faces averaged into the prototype (to merge more photos later).
+        public var count: Int
+        /// Added by `facecli enroll` rather than learned by the head.
+        public var enrolled: Bool
+
+        public init(name: String, count: Int, enrolled: Bool) { self.name = name; self.count = count; self.enrolled = enrolled }
+    }
+
+    /// How the threshold was chosen, for reports.
+    public struct Calibration: Codable, Equatable, Sendable {
+        /// Target share of strangers accepted as someone, on the calibration data.
+        public var falseAcceptRate: Double
+        /// Share of known validation faces whose best match is below the threshold.
+        public var falseRejectRate: Double
+        /// Validation faces used; impostor trials are each face against the other people only.
+        public var faces: Int
+        public var method: String
+    }
+
+    public var space: Space
+    public var threshold: Float
+    public var calibration: Calibration?
+    public var people: [Person]
+    /// `[people.count][dim]`, unit length.
+    public var prototypes: [[Float]]
+    /// Subtracted from raw embeddings before normalising (`[dim]`).
+    public var mean: [Float]
+    /// Trained classes taken out with `enroll --remove` (the head still has them; they are
+    /// reported as unknown).
+    public var removed: [String]
+
+    public var dimension: Int { mean.count }
+
+    // MARK: - Embeddings
+
+    /// Raw embeddings `[N, dim]` of features `[N, featureCount]` in `space`.
+    public static func rawEmbeddings(_ features: Tensor, model: MultiTaskModel, space: Space) -> Tensor {
+        switch space {
+        case .features: return features
+        case .shared:
+            model.head.training = false
+            return model.head.relu(model.head.shared(features))   // [N, hidden]
+        case .sharedLinear:
+            model.head.training = false
+            return model.head.shared(features)                    // [N, hidden]
+        }
+    }
+
+    /// Centred, unit-length embedding of one raw row.
+    public func normalise(_ raw: ArraySlice<Float>) -> [Float] {
+        PersonGallery.unit(zip(raw, mean).map { $0 - $1 })
+    }
+
+    static func unit(_ v: [Float]) -> [Float] {
+        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return n > 0 ? v.map { $0 / n } : v
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        var s: Float = 0
+        for i in a.indices { s += a[i] * b[i] }
+        return s
+    }
+
+    /// Cosine similarity to every prototype.
+    public func similarities(_ embedding: [Float]) -> [Float] { prototypes.map { PersonGallery.dot($0, embedding) } }
+
+    /// The nearest person and the similarity, or nil (unknown) below `threshold` (or `override`).
+    public func identify(_ embedding: [Float], threshold override: Float? = nil) -> (person: Int, similarity: Float)? {
+        let sims = similarities(embedding)
+        guard let best = sims.indices.max(by: { sims[$0] < sims[$1] }) else { return nil }
+        guard sims[best] >= (override ?? threshold), !removed.contains(people[best].name) else { return nil }
+        return (best, sims[best])
+    }
+
+    // MARK: - Building and calibrating
+
+    /// Prototypes of the training people from training embeddings (raw rows, `labels[i]` = class,
+    /// −1 skipped), threshold from validation embeddings for `falseAcceptRate`.
+    ///
+    /// Calibration without strangers: each validation face is scored as a stranger would be, by a
+    /// gallery built without its own person (prototypes *and* centring mean from the other people
+    /// only; centring on a mean that includes the person would make them look unlike everyone
+    /// else and set the threshold too low). The threshold is the smallest value that at most
+    /// `falseAcceptRate` of these impostor trials reach.
+    public static func build(names: [String], space: Space, train: Tensor, trainLabels: [Int],
+                             validation: Tensor, validationLabels: [Int], falseAcceptRate: Double) -> PersonGallery {
+        precondition(train.shape[0] == trainLabels.count && validation.shape[0] == validationLabels.count, "PersonGallery.build: one label per row")
+        precondition((0...1).contains(falseAcceptRate), "PersonGallery.build: false-accept rate in 0…1")
+        let full = fitted(names: names, space: space, train: train, labels: trainLabels, without: nil)
+        var gallery = full
+        let dim = validation.shape[1]
+        var impostor = [Float](), genuine = [Float]()
+        for k in Set(validationLabels.filter { $0 >= 0 }).sorted() {
+            let others = fitted(names: names, space: space, train: train, labels: trainLabels, without: k)
+            for r in validationLabels.indices where validationLabels[r] == k {
+                let row = validation.scalars[(r * dim)..<((r + 1) * dim)]
+                genuine.append(full.similarities(full.normalise(row)).max() ?? -1)
+                let sims = others.similarities(others.normalise(row))
+                impostor.append(sims.enumerated().filter { $0.offset != k }.map(\.element).max() ?? -1)
+            }
+        }
+        impostor.sort()
+        // At most ⌊rate·n⌋ impostor trials may reach the threshold: put it just above the next one.
+        let allowed = Int((falseAcceptRate * Double(impostor.count)).rounded(.down))
+        if impostor.isEmpty { gallery.threshold = 0.5 } else if allowed >= impostor.count { gallery.threshold = -1 } else {
+            gallery.threshold = impostor[impostor.count - 1 - allowed].nextUp
+        }
+        gallery.calibration = Calibration(falseAcceptRate: falseAcceptRate,
+                                          falseRejectRate: genuine.isEmpty ? 0 : Double(genuine.filter { $0 < gallery.threshold }.count) / Double(genuine.count),
+                                          faces: genuine.count, method: "each validation face against a gallery of the other people (prototypes and centring without its own person)")
+        return gallery
+    }
+
+    /// Mean and prototypes from training rows, leaving class `without` out (its prototype stays zero).
+    static func fitted(names: [String], space: Space, train: Tensor, labels: [Int], without: Int?) -> PersonGallery {
+        let dim = train.shape[1]
+        let rows = labels.indices.filter { labels[$0] >= 0 && labels[$0] != without }
+        var mean = [Float](repeating: 0, count: dim)
+        for r in rows { for j in 0..<dim { mean[j] += train.scalars[r * dim + j] } }
+        mean = mean.map { $0 / Float(max(rows.count, 1)) }
+        var gallery = PersonGallery(space: space, threshold: 0, calibration: nil,
+                                    people: names.map { Person(name: $0, count: 0, enrolled: false) },
+                                    prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, removed: [])
+        for r in rows {
+            let e = gallery.normalise(train.scalars[(r * dim)..<((r + 1) * dim)])
+            let c = labels[r]
+            for j in 0..<dim { gallery.prototypes[c][j] += e[j] }
+            gallery.people[c].count += 1
+        }
+        gallery.prototypes = gallery.prototypes.map(unit)
+        return gallery
+    }
+
+    // MARK: - Enrolment
+
+    /// Adds `embeddings` (raw rows `[N, dim]`) to person `name`: a new prototype, or merged into
+    /// the existing one (weighted by face counts). A removed trained person comes back.
+    public mutating func enroll(_ name: String, embeddings raw: Tensor) {
+        precondition(raw.shape.count == 2 && raw.shape[1] == dimension && raw.shape[0] > 0, "PersonGallery.enroll: embeddings [N, \(dimension)] expected, got \(raw.shape)")
+        let n = raw.shape[0], dim = dimension
+        var sum = [Float](repeating: 0, count: dim)
+        for r in 0..<n {
+            let e = normalise(raw.scalars[(r * dim)..<((r + 1) * dim)])
+            for j in 0..<dim { sum[j] += e[j] }
+        }
+        removed.removeAll { $0 == name }
+        if let k = people.firstIndex(where: { $0.name == name }) {
+            let old = Float(people[k].count)
+            prototypes[k] = PersonGallery.unit((0..<dim).map { prototypes[k][$0] * old + sum[$0] })
+            people[k].count += n
+        } else {
+            people.append(Person(name: name, count: n, enrolled: true))
+            prototypes.append(PersonGallery.unit(sum))
+        }
+    }
+
+    /// Takes `name` out: an enrolled person is deleted; a trained person is marked removed.
+    /// Returns false when there is no such person.
+    @discardableResult
+    public mutating func remove(_ name: String) -> Bool {
+        guard let k = people.firstIndex(where: { $0.name == name }) else { return false }
+        if people[k].enrolled {
+            people.remove(at: k); prototypes.remove(at: k)
+        } else if !removed.contains(name) {
+            removed.append(name)
+        }
+        return true
+    }
+}

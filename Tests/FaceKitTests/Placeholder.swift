@@ -1,2 +1,0 @@
-import XCTest
-final class FaceKitPlaceholderTests: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
