@@ -25,7 +25,7 @@ done
 [ -x "$binary" ] || { echo "bench/soak.sh: $binary not built (swift build -c release)" >&2; exit 66; }
 [ -f "$image" ] || { echo "bench/soak.sh: $image: no such file" >&2; exit 66; }
 
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+mkdir -p .build; work=$(mktemp -d .build/soak.XXXXXX); trap 'rm -rf "$work"' EXIT
 # The same path N times: one process, N frames. Each output line marks one finished frame.
 args=(detect ${threads:+--threads "$threads"})
 for ((i = 0; i < frames; i++)); do args+=("$image"); done
