@@ -105,8 +105,8 @@ def weightfile_seeds():
     settings = {"preset": "paper", "epochs": 1, "batch_size": 2, "learning_rate": 1e-4, "patience": 3,
                 "monitor": "accuracy", "lr_factor": 0.5, "lr_patience": 2, "min_learning_rate": 1e-6,
                 "hidden": hidden, "dropout": 0.5, "augment_views": 1, "seed": 1, "test_fraction": 0.3,
-                "validation_fraction": 0.15, "unfreeze": 0, "tail_learning_rate_factor": 0.1,
-                "test_time_flip": False}
+                "validation_fraction": 0.15, "unfreeze": 0,
+                "tail_learning_rate_factor": 0.1, "test_time_flip": False}
     info = {"kind": "facecli-multitask-model", "format_version": 1,
             "backbone": {"name": "mobilenet", "weights_sha256": "00" * 32, "feature_count": features},
             "input_size": 128, "normalization": "tf", "preprocessing": "aligned",

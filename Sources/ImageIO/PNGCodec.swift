@@ -62,6 +62,12 @@ enum PNGCodec {
     // MARK: - Helpers
 
     private static func begin(_ image: inout png_image, _ bytes: UnsafeRawBufferPointer, name: String) throws {
+        // libpng allocates a chunk's declared length before reading it: a 77-byte file declaring a
+        // 2 GB chunk made it allocate and touch 2 GB (8 s). Refuse such a file before libpng sees it.
+        if let (type, length, remaining) = oversizedChunk(bytes) {
+            throw ImageError(.truncated, path: name,
+                             "PNG data is truncated (chunk '\(type)' declares \(length) bytes, \(remaining) remain)")
+        }
         guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
             throw failure(message(&image), bytes, name: name)
         }
@@ -78,6 +84,19 @@ enum PNGCodec {
     private static func failure(_ message: String, _ bytes: UnsafeRawBufferPointer, name: String) -> ImageError {
         if chunksRunOut(bytes) { return ImageError(.truncated, path: name, "PNG data is truncated (\(message))") }
         return ImageError(.corrupt, path: name, "corrupt PNG (\(message))")
+    }
+
+    /// The first chunk (up to IEND) whose declared data runs past the end of `bytes`, if any.
+    static func oversizedChunk(_ bytes: UnsafeRawBufferPointer) -> (type: String, length: Int, remaining: Int)? {
+        var offset = 8
+        while offset + 8 <= bytes.count {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            let type = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 8)]), as: Unicode.ASCII.self)
+            if offset + 8 + length > bytes.count { return (type, length, bytes.count - offset - 8) }
+            if type == "IEND" { return nil }
+            offset += 12 + length
+        }
+        return nil
     }
 
     /// Walks the chunks (length, type, data, CRC) without trusting lengths beyond the buffer.

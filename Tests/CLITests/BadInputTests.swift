@@ -205,4 +205,92 @@ final class BadInputTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(blocker + "/"), r.stderr)
         }
     }
+
+    // MARK: - train and predict
+
+    func run(_ arguments: [String]) throws -> FacecliBinary.Result {
+        let start = Date()
+        let r = try FacecliBinary.run(arguments, timeout: timeout)
+        XCTAssertLessThan(Date().timeIntervalSince(start), timeout, "\(arguments) hung and was killed")
+        return r
+    }
+
+    /// A dataset folder `name` with `files` (relative path → content); images are the test PNG.
+    func dataset(_ name: String, _ files: [String: [UInt8]?]) throws -> String {
+        let root = folder.appendingPathComponent(name)
+        for (relative, content) in files {
+            let url = root.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(content ?? png).write(to: url)
+        }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root.path
+    }
+
+    func testBadDatasetsAreRefusedNamingTheFileAndLine() throws {
+        let csv = { (text: String) -> [UInt8]? in Array(text.utf8) }
+        let cases: [(root: String, status: Int32, file: String, message: String)] = [
+            (try dataset("no-path-column", ["labels.csv": csv("image,age\na.png,young\n"), "a.png": nil]),
+             65, "labels.csv", "has no 'path' column (columns: image, age)"),
+            (try dataset("duplicate-row", ["labels.csv": csv("path,age\na.png,young\nb.png,old\na.png,old\n"), "a.png": nil, "b.png": nil]),
+             65, "labels.csv", "line 4: 'a.png' is listed twice (first on line 2)"),
+            (try dataset("short-row", ["labels.csv": csv("path,age\na.png,young\nb.png\n"), "a.png": nil, "b.png": nil]),
+             65, "labels.csv", "line 3: 1 fields, the header has 2"),
+            (try dataset("latin1", ["labels.csv": [0x70, 0x61, 0x74, 0x68, 0x0A, 0x61, 0xE9, 0x2E, 0x70, 0x6E, 0x67, 0x0A], "a.png": nil]),
+             65, "labels.csv", "not UTF-8 text"),
+            (try dataset("missing-image", ["labels.csv": csv("path,age\na.png,young\nghost.png,old\n"), "a.png": nil]),
+             65, "labels.csv", "line 3: image 'ghost.png' not found in"),
+            (try dataset("unknown-identity", ["attributes.csv": csv("identity,age\nann,young\nbob,old\n"), "ann/1.png": nil, "ann/2.png": nil]),
+             65, "attributes.csv", "line 3: unknown identity 'bob'"),
+            (try dataset("empty", [:]), 65, "", "no labels.csv and no identity folders"),
+            (folder.appendingPathComponent("no-such-dataset").path, 66, "", "no such folder"),
+        ]
+        for c in cases {
+            let r = try run(["train", "--aligned", "--no-cache", "--epochs", "1", "--out", folder.appendingPathComponent("m.fcw").path, c.root])
+            let file = c.file.isEmpty ? c.root : c.root + "/" + c.file
+            XCTAssertEqual(r.status, c.status, "\(c.root): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("facecli: \(file): "), "\(file) named in \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(c.message), "'\(c.message)' in \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("m.fcw").path), "no model written")
+        }
+    }
+
+    func testNonsenseTrainingValuesAreUsageErrors() throws {
+        let root = try dataset("ok", ["ann/1.png": nil, "bob/1.png": nil])
+        let cases: [([String], String)] = [
+            (["--lr", "-1"], "--lr must be a number"), (["--lr", "0"], "--lr must be a number"),
+            (["--batch", "0"], "--batch must be an integer"), (["--epochs", "0"], "--epochs must be an integer"),
+            (["--dropout", "1"], "--dropout must be a number"), (["--test-split", "2"], "--test-split must be a number"),
+            (["--hidden", "0"], "--hidden must be an integer"), (["--backbone", "resnet"], "--backbone must be one of"),
+        ]
+        for (options, message) in cases {
+            let r = try run(["train", "--aligned", "--no-cache"] + options + [root])
+            XCTAssertEqual(r.status, 64, "\(options): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "'\(message)' in \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("see 'facecli train --help'"), r.stderr)
+        }
+    }
+
+    func testBadModelFilesAreRefusedByPredict() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let weightFile = try [UInt8](Data(contentsOf: repo.appendingPathComponent("Weights/mtcnn.fcw")))
+        var tampered = weightFile; tampered[weightFile.count / 2] ^= 0x80
+        var version = weightFile; version[8] = 2
+        let image = try write(png, "face.png")
+        let cases: [(path: String, status: Int32, message: String)] = [
+            (folder.appendingPathComponent("none.fcw").path, 66, "no such file"),
+            (folder.path, 66, "is a directory"),
+            (try write(Array(weightFile.prefix(weightFile.count / 2)), "truncated.fcw"), 65, "checksum mismatch"),
+            (try write(tampered, "tampered.fcw"), 65, "checksum mismatch"),
+            (try write(version, "v2.fcw"), 65, "version 2 is not supported"),
+            (repo.appendingPathComponent("Weights/mtcnn.fcw").path, 65, "not a facecli multi-task model"),
+        ]
+        for c in cases {
+            let r = try run(["predict", "--aligned", "--model", c.path, image])
+            XCTAssertEqual(r.status, c.status, "\(c.path): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertTrue(r.stderr.hasPrefix("facecli: \(c.path): "), r.stderr)
+            XCTAssertTrue(r.stderr.contains(c.message), "'\(c.message)' in \(r.stderr)")
+        }
+    }
 }
