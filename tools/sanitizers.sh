@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 status=0
-common=(-c release -Xswiftc -enable-testing --disable-swift-testing)
+common=(-c release --disable-swift-testing)
 
 if [ "$which" = all ] || [ "$which" = address ]; then
   echo "== AddressSanitizer: whole test suite"
