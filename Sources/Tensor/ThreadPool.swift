@@ -25,8 +25,13 @@ public final class ThreadPool: @unchecked Sendable {
     /// Threads that run a job, the caller included (so `threadCount - 1` workers). At least 1.
     public var threadCount: Int {
         get { participants }
-        set { resize(to: max(1, newValue)) }
+        set { resize(to: min(max(1, newValue), ThreadPool.maximumThreadCount)) }
     }
+
+    /// Upper bound of `threadCount`. Far above any useful value on a Pi or a laptop; it exists because
+    /// Foundation's `Thread.start` fails silently when the system refuses a thread, and a worker that
+    /// never starts would leave `resize` waiting for it forever.
+    public static let maximumThreadCount = 64
 
     /// How long an idle worker spins before it parks (nanoseconds). May be set from any thread
     /// (workers read it while spinning, hence the atomic).
@@ -65,7 +70,7 @@ public final class ThreadPool: @unchecked Sendable {
     public init(threadCount: Int) {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
-        resize(to: max(1, threadCount))
+        resize(to: min(max(1, threadCount), ThreadPool.maximumThreadCount))
     }
 
     // Workers hold the pool strongly, so this runs only once `threadCount` was set to 1.

@@ -68,10 +68,10 @@ final class ArgumentParserTests: XCTestCase {
     func testThreadsValidation() throws {
         XCTAssertEqual(try parsed(["a", "--threads", "3"]).threads(), 3)
         XCTAssertGreaterThanOrEqual(try parsed(["a"]).threads(), 1)
-        for bad in ["0", "-1", "two", "1.5", ""] {
+        for bad in ["0", "-1", "two", "1.5", "", "65"] {
             XCTAssertThrowsError(try parsed(["a", "--threads=\(bad)"]).threads(), bad) {
                 XCTAssertEqual(($0 as? CLIError)?.description,
-                               "--threads must be an integer ≥ 1, got '\(bad)'; see 'facecli demo --help'")
+                               "--threads must be an integer in 1…64, got '\(bad)'; see 'facecli demo --help'")
                 XCTAssertEqual(($0 as? CLIError)?.exitCode, .usage)
             }
         }

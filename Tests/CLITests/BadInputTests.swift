@@ -175,9 +175,9 @@ final class BadInputTests: XCTestCase {
     func testNonsenseOptionValuesAreUsageErrors() throws {
         let image = try write(png, "good.png")
         let cases: [([String], String)] = [
-            (["--threads", "0"], "--threads must be an integer ≥ 1, got '0'"),
-            (["--threads", "-3"], "--threads must be an integer ≥ 1, got '-3'"),
-            (["--threads", "many"], "--threads must be an integer ≥ 1, got 'many'"),
+            (["--threads", "0"], "--threads must be an integer in 1…64, got '0'"),
+            (["--threads", "-3"], "--threads must be an integer in 1…64, got '-3'"),
+            (["--threads", "many"], "--threads must be an integer in 1…64, got 'many'"),
             (["--min-face", "0"], "--min-face"),
             (["--min-face", "nan"], "--min-face"),
             (["--min-face", "1e400"], "--min-face"),

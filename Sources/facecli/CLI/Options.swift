@@ -47,7 +47,7 @@ public struct PositionalSpec: Sendable, Equatable {
 /// Options that several commands share, declared once so that they read the same everywhere.
 public enum CommonOptions {
     /// `--threads N`; read it with `ParsedArguments.threads()`, which checks N ≥ 1.
-    public static let threads = OptionSpec.value("threads", "n", help: "Worker threads, at least 1.", default: "all cores")
+    public static let threads = OptionSpec.value("threads", "n", help: "Worker threads, 1 to 64.", default: "all cores")
     /// `--json`: machine-readable results on stdout.
     public static let json = OptionSpec.flag("json", help: "Print one JSON object per input instead of text.")
     /// `--model PATH`: a trained model file.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The parsed command line of one subcommand, with typed accessors that turn bad values into
 /// usage errors naming the option (`--threads must be an integer ≥ 1, got 'x'`).
@@ -61,7 +62,7 @@ public struct ParsedArguments: Equatable {
 
     /// `--threads N` (see `CommonOptions.threads`): N ≥ 1; all cores when absent.
     public func threads() throws -> Int {
-        try int("threads", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...Int.max)
+        try int("threads", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...ThreadPool.maximumThreadCount)
     }
 
     /// A usage error attributed to this command.

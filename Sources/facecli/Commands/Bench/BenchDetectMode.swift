@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import ImageIO
 import MTCNN
+import Tensor
 
 /// `facecli bench --detect IMAGE`: MTCNN detection time on one image.
 enum BenchDetectMode: BenchMode {
@@ -15,7 +16,7 @@ enum BenchDetectMode: BenchMode {
         let path = try arguments.required("detect")
         let runs = try arguments.int("runs", default: 30, in: 1...100_000)
         var options = MTCNNOptions()
-        options.threads = try arguments.int("threads", default: 1, in: 1...1024)
+        options.threads = try arguments.int("threads", default: 1, in: 1...ThreadPool.maximumThreadCount)
         options.minFaceSize = try arguments.double("min-face", default: 20, in: 12...100_000)
         let image = try RGBImage(contentsOf: path)
         let detector = try DetectCommand.makeDetector(arguments, options: options)

@@ -13,7 +13,7 @@ enum BenchOpsMode: BenchMode {
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
-        let threads = try arguments.int("threads", default: 1, in: 1...1024)
+        let threads = try arguments.int("threads", default: 1, in: 1...ThreadPool.maximumThreadCount)
         let seconds = try arguments.double("seconds", default: 0.05, in: 0.001...60)
         let rows = OpBenchmark.run(includeV2: !arguments.flag("v1-only"), includeNaive: !arguments.flag("fast-only"),
                                    threads: threads, seconds: seconds)
