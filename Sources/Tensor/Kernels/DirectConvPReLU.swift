@@ -151,8 +151,17 @@ public enum DirectConvPReLU {
     /// vector's halves (a lane-by-lane subscript loop spills the vector to the stack every time).
     @inline(__always)
     static func storeLanes(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 16 {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+        } else {
+            storePartial(v, p, lanes: lanes)
+        }
+    }
+
+    /// Out of line, so that the full-block path of the kernels stays small enough to inline.
+    @inline(never)
+    static func storePartial(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
         let raw = UnsafeMutableRawPointer(p)
-        if lanes == 16 { raw.storeBytes(of: v, as: SIMD16<Float>.self); return }
         var rest = lanes, offset = 0
         var half = v.lowHalf
         if rest >= 8 {
