@@ -32,6 +32,19 @@ struct ConvPReLU {
                      kernelHeight: kernel, kernelWidth: kernel)
     }
 
+    /// input `[1, H, W, Cin]` → this convolution followed by a 2×2 stride-2 ceil-mode max pool,
+    /// fused (`DirectConvPReLU.runPool2x2`).
+    func pooled(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                alpha.withUnsafeBufferPointer { a in
+                    DirectConvPReLU.runPool2x2(input: input, weights: w.baseAddress!, bias: b.baseAddress!,
+                                               alpha: a.baseAddress!, output: output, geometry: g)
+                }
+            }
+        }
+    }
+
     /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`.
     func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         weights.withUnsafeBufferPointer { w in
@@ -184,8 +197,7 @@ struct PNet {
     /// Runs on `input` `[1, H, W, 3]`; the result `[outH, outW, 6]` is in `buffers.a`.
     func callAsFunction(_ input: UnsafePointer<Float>, plan: Plan, buffers: NetworkBuffers) {
         let a = buffers.a.reserve(plan.bufferCount), b = buffers.b.reserve(plan.bufferCount)
-        conv1(input, a, plan.c1)
-        Ops.maxPool2d(input: a, output: b, geometry: plan.pool)
+        conv1.pooled(input, b, plan.c1)
         conv2(b, a, plan.c2)
         conv3(a, b, plan.c3)
         head(b, a, batch: plan.outHeight * plan.outWidth)

@@ -48,10 +48,62 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Convolution + PReLU + 2×2 stride-2 ceil-mode max pool fused, against the naive three steps
+    /// (odd and even map sizes: the ceil-mode window overhangs the right and bottom edges).
+    func testDirectConvPReLUPool2x2MatchesNaive() {
+        var rng = SeededRandom(seed: 13)
+        for (h, w, cin, cout) in [(26, 31, 3, 10), (12, 12, 3, 10), (15, 14, 3, 16), (9, 12, 5, 20), (13, 13, 16, 32)] {
+            let k = 3
+            let g = ConvGeometry(batch: 1, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout,
+                                 kernelHeight: k, kernelWidth: k)
+            let pool = ConvGeometry(batch: 1, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: cout, outChannels: cout,
+                                    kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, ceilMode: true)
+            let x = random(g.inputCount, &rng), wt = random(k * k * cin * cout, &rng)
+            let b = random(cout, &rng), alpha = random(cout, &rng)
+            let p = DirectConvPReLU.paddedChannels(cout)
+            var wp = [Float](repeating: 0, count: k * k * cin * p)
+            for r in 0..<(k * k * cin) { for o in 0..<cout { wp[r * p + o] = wt[r * cout + o] } }
+            let bp = b + [Float](repeating: 0, count: p - cout), ap = alpha + [Float](repeating: 0, count: p - cout)
+            var fused = [Float](repeating: .nan, count: pool.outputCount), twoStep = fused, slow = fused
+            var map = [Float](repeating: .nan, count: g.outputCount), slowMap = map
+            wp.withUnsafeBufferPointer { wpp in bp.withUnsafeBufferPointer { bpp in ap.withUnsafeBufferPointer { app in
+                x.withUnsafeBufferPointer { xp in
+                    fused.withUnsafeMutableBufferPointer { fp in
+                        DirectConvPReLU.runPool2x2(input: xp.baseAddress!, weights: wpp.baseAddress!, bias: bpp.baseAddress!,
+                                                   alpha: app.baseAddress!, output: fp.baseAddress!, geometry: g)
+                    }
+                    map.withUnsafeMutableBufferPointer { mp in
+                        DirectConvPReLU.run(input: xp.baseAddress!, weights: wpp.baseAddress!, bias: bpp.baseAddress!,
+                                            alpha: app.baseAddress!, output: mp.baseAddress!, geometry: g)
+                        twoStep.withUnsafeMutableBufferPointer {
+                            Ops.maxPool2d(input: UnsafePointer(mp.baseAddress!), output: $0.baseAddress!, geometry: pool)
+                        }
+                    }
+                }
+            } } }
+            x.withUnsafeBufferPointer { xp in wt.withUnsafeBufferPointer { wtp in b.withUnsafeBufferPointer { bq in
+                alpha.withUnsafeBufferPointer { aq in
+                    slowMap.withUnsafeMutableBufferPointer { sp in
+                        Naive.conv2d(input: xp.baseAddress!, weights: wtp.baseAddress!, bias: bq.baseAddress!,
+                                     output: sp.baseAddress!, geometry: g)
+                        Naive.prelu(sp.baseAddress!, count: g.outputCount, channels: cout, alpha: aq.baseAddress!)
+                        slow.withUnsafeMutableBufferPointer {
+                            Naive.maxPool2d(input: UnsafePointer(sp.baseAddress!), output: $0.baseAddress!, geometry: pool)
+                        }
+                    }
+                }
+            } } }
+            XCTAssertEqual(fused, twoStep, "\(g)")   // same arithmetic order: identical
+            let worst = zip(fused, slow).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-4, "\(g)")
+        }
+    }
+
     func testMaxPoolAndPReLUMatchNaive() {
         var rng = SeededRandom(seed: 12)
         for (h, w, c, k, s, ceil) in [(22, 22, 32, 3, 2, true), (9, 9, 48, 3, 2, true), (8, 8, 64, 2, 2, true),
-                                      (383, 287, 16, 2, 2, true), (7, 10, 3, 3, 2, false), (5, 6, 10, 2, 2, true)] {
+                                      (383, 287, 16, 2, 2, true), (7, 10, 3, 3, 2, false), (5, 6, 10, 2, 2, true),
+                                      (22, 22, 28, 3, 2, true), (11, 11, 13, 3, 2, true)] {
             let g = ConvGeometry(batch: 2, inHeight: h, inWidth: w, inChannels: c, outChannels: c, kernelHeight: k,
                                  kernelWidth: k, strideHeight: s, strideWidth: s, ceilMode: ceil)
             let x = random(g.inputCount, &rng)

@@ -79,6 +79,59 @@ public enum DirectConvPReLU {
         }
     }
 
+    /// `run` with PReLU, followed by a 2×2 stride-2 ceil-mode max pool, fused: each block is one
+    /// pool window (4 convolution outputs, clamped at the right and bottom edges, where the
+    /// ceil-mode window overhangs), so the full-resolution map is never stored. Same arithmetic
+    /// order as `run` + `Ops.maxPool2d`, so the results are identical.
+    /// input `[1, H, W, Cin]` → output `[1, ⌈outH/2⌉, ⌈outW/2⌉, Cout]` (outH, outW of `g`).
+    public static func runPool2x2(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                  alpha: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry) {
+        precondition(applies(g) && g.batch == 1 && g.strideHeight == 1 && g.strideWidth == 1,
+                     "DirectConvPReLU.runPool2x2: stride-1 unpadded single images only (\(g))")
+        let cin = g.inChannels, cout = g.outChannels, wstride = paddedChannels(cout)
+        let rowLength = g.kernelWidth * cin
+        let inRow = g.inWidth * cin
+        let ph = (g.outHeight + 1) / 2, pw = (g.outWidth + 1) / 2
+        var o = output
+        for py in 0..<ph {
+            let y0 = 2 * py, y1 = min(2 * py + 1, g.outHeight - 1)
+            let r0 = input + y0 * inRow, r1 = input + y1 * inRow
+            for px in 0..<pw {
+                let c0 = 2 * px * cin, c1 = min(2 * px + 1, g.outWidth - 1) * cin
+                let x0 = r0 + c0, x1 = r0 + c1, x2 = r1 + c0, x3 = r1 + c1
+                for co in stride(from: 0, to: cout, by: 16) {
+                    let b = load16(bias + co)
+                    var a0 = b, a1 = b, a2 = b, a3 = b
+                    for ky in 0..<g.kernelHeight {
+                        let off = ky * inRow
+                        var w = weights + ky * rowLength * wstride + co
+                        for i in 0..<rowLength {
+                            let wv = load16(w)
+                            a0 = a0.addingProduct(SIMD16(repeating: x0[off + i]), wv)
+                            a1 = a1.addingProduct(SIMD16(repeating: x1[off + i]), wv)
+                            a2 = a2.addingProduct(SIMD16(repeating: x2[off + i]), wv)
+                            a3 = a3.addingProduct(SIMD16(repeating: x3[off + i]), wv)
+                            w += wstride
+                        }
+                    }
+                    let al = load16(alpha + co)
+                    a0.replace(with: a0 * al, where: a0 .< 0)
+                    a1.replace(with: a1 * al, where: a1 .< 0)
+                    a2.replace(with: a2 * al, where: a2 .< 0)
+                    a3.replace(with: a3 * al, where: a3 .< 0)
+                    // (`pointwiseMax` is a lane-by-lane loop; compare-and-blend is one instruction each.)
+                    a0.replace(with: a1, where: a0 .< a1)
+                    a2.replace(with: a3, where: a2 .< a3)
+                    a0.replace(with: a2, where: a0 .< a2)
+                    let m = a0
+                    let lanes = min(16, cout - co)
+                    storeLanes(m, o + co, lanes: lanes)
+                }
+                o += cout
+            }
+        }
+    }
+
     @inline(__always)
     static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
@@ -91,10 +144,41 @@ public enum DirectConvPReLU {
             let negative = v .< 0
             v.replace(with: v * load16(alpha), where: negative)
         }
+        storeLanes(v, p, lanes: lanes)
+    }
+
+    /// Stores the first `lanes` lanes: a partial block goes out as 8 + 4 + scalar pieces of the
+    /// vector's halves (a lane-by-lane subscript loop spills the vector to the stack every time).
+    @inline(__always)
+    static func storeLanes(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
         if lanes == 16 {
             UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
         } else {
-            for i in 0..<lanes { p[i] = v[i] }
+            storePartial(v, p, lanes: lanes)
+        }
+    }
+
+    /// Out of line, so that the full-block path of the kernels stays small enough to inline.
+    @inline(never)
+    static func storePartial(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
+        let raw = UnsafeMutableRawPointer(p)
+        var rest = lanes, offset = 0
+        var half = v.lowHalf
+        if rest >= 8 {
+            raw.storeBytes(of: half, as: SIMD8<Float>.self)
+            half = v.highHalf; rest -= 8; offset = 8
+        }
+        var quarter = half.lowHalf
+        if rest >= 4 {
+            (raw + offset * 4).storeBytes(of: quarter, as: SIMD4<Float>.self)
+            quarter = half.highHalf; rest -= 4; offset += 4
+        }
+        if rest >= 2 {
+            (raw + offset * 4).storeBytes(of: quarter.lowHalf, as: SIMD2<Float>.self)
+            rest -= 2; offset += 2
+            if rest > 0 { p[offset] = quarter[2] }
+        } else if rest == 1 {
+            p[offset] = quarter[0]
         }
     }
 }

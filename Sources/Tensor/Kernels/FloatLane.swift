@@ -31,6 +31,21 @@ extension SIMD8: FloatLane where Scalar == Float {
     @inline(__always) func maximum(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
 }
 
+extension SIMD4: FloatLane where Scalar == Float {
+    @inline(__always) static var laneCount: Int { 4 }
+    @inline(__always) init(loading pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
+    }
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD4<Float>.self)
+    }
+    @inline(__always) func clamped(_ low: Self, _ high: Self) -> Self {
+        let raised = replacing(with: low, where: self .< low)
+        return raised.replacing(with: high, where: raised .> high)
+    }
+    @inline(__always) func maximum(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
+}
+
 extension Float: FloatLane {
     @inline(__always) static var laneCount: Int { 1 }
     @inline(__always) init(repeating value: Float) { self = value }

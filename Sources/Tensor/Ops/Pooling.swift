@@ -7,6 +7,7 @@ extension Ops {
         poolWindows(g, output: output) { window, out in
             var ch = 0
             while ch + 8 <= g.inChannels { maxWindow(SIMD8<Float>.self, g, input, window, out, ch); ch += 8 }
+            while ch + 4 <= g.inChannels { maxWindow(SIMD4<Float>.self, g, input, window, out, ch); ch += 4 }
             while ch < g.inChannels { maxWindow(Float.self, g, input, window, out, ch); ch += 1 }
         }
     }

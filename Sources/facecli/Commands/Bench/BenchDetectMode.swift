@@ -17,6 +17,8 @@ enum BenchDetectMode: BenchMode {
         let runs = try arguments.int("runs", default: 30, in: 1...100_000)
         var options = MTCNNOptions()
         options.threads = try arguments.int("threads", default: 1, in: 1...ThreadPool.maximumThreadCount)
+        // The kernels' shared pool too (sgemm of the dense layers), else "1 thread" used every core there.
+        ThreadPool.shared.threadCount = options.threads
         options.minFaceSize = try arguments.double("min-face", default: 20, in: 12...100_000)
         let image = try RGBImage(contentsOf: path)
         let detector = try DetectCommand.makeDetector(arguments, options: options)
