@@ -47,6 +47,15 @@ public final class MappedFile: @unchecked Sendable {
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
+
+    /// SHA-256 of the whole file, as 64 hex characters.
+    public var sha256: String {
+        // `bytes` does not keep the map alive: hash while `self` is held.
+        withExtendedLifetime(self) { SHA256.hex(bytes) }
+    }
+
+    /// SHA-256 of the file at `path` (mapped for the duration of the hashing only).
+    public static func sha256(path: String) throws -> String { try MappedFile(path: path).sha256 }
 }
 
 /// Writes files so that a reader never sees a half-written one: data goes to a temporary file in

@@ -1,3 +1,4 @@
+import Foundation
 import Support
 import XCTest
 
@@ -20,5 +21,16 @@ final class SHA256Tests: XCTestCase {
             s.update(bytes[..<split]); s.update(bytes[split...])
             XCTAssertEqual(s.finalizeHex(), SHA256.hex(bytes), "split at \(split)")
         }
+    }
+}
+
+final class MappedFileHashTests: XCTestCase {
+    func testFileHashEqualsTheHashOfItsBytes() throws {
+        let path = NSTemporaryDirectory() + "mapped-\(UUID().uuidString)"
+        let bytes = (0..<100_003).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertEqual(try MappedFile.sha256(path: path), SHA256.hex(bytes))
+        XCTAssertThrowsError(try MappedFile.sha256(path: path + ".missing"))
     }
 }

@@ -85,8 +85,7 @@ public final class Backbone {
             }
             classifier = (w, try file.tensor("classifier.bias", shape: [w.shape[1]]))
         }
-        let mapped = try MappedFile(path: path)
-        let digest = withExtendedLifetime(mapped) { SHA256.hex(mapped.bytes) }
+        let digest = try MappedFile.sha256(path: path)
         self.init(configuration: configuration, graph: graph, classifier: classifier, source: path,
                   metadata: file.metadata, weightsSHA256: digest, inputSize: max(inputSize, configuration.architecture.minimumInputSize))
     }

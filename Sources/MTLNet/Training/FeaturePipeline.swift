@@ -41,9 +41,7 @@ public struct FeaturePipeline {
 
     /// SHA-256 of a file's content.
     public static func contentHash(_ path: String) throws -> String {
-        let file = try MappedFile(path: path)
-        // The map must outlive the hashing: `bytes` does not keep `file` alive.
-        return withExtendedLifetime(file) { SHA256.hex(file.bytes) }
+        try MappedFile.sha256(path: path)
     }
 
     /// Features of `views` views of each sample (view 0 = the image, 1 = mirrored, more = random
