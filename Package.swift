@@ -46,14 +46,16 @@ let package = Package(
         .target(name: "FaceKit", dependencies: ["MTCNN", "MTLNet", "ImageIO", "CV4L2"], swiftSettings: hotSettings),
         .executableTarget(name: "facecli", dependencies: ["FaceKit"], swiftSettings: hotSettings),
 
+        // Locating ../shared/data for the tests that read the real stand-in data sets.
+        .target(name: "TestData", path: "Tests/TestData"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Goldens"], swiftSettings: hotSettings),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["TestData", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers"], swiftSettings: hotSettings),
-        .testTarget(name: "MTCNNTests", dependencies: ["MTCNN"], exclude: ["Goldens"]),
-        .testTarget(name: "MTLNetTests", dependencies: ["MTLNet"], exclude: ["Goldens"]),
-        .testTarget(name: "FaceKitTests", dependencies: ["FaceKit"]),
-        .testTarget(name: "CLITests", dependencies: ["facecli"]),
+        .testTarget(name: "MTCNNTests", dependencies: ["TestData", "MTCNN"], exclude: ["Goldens"]),
+        .testTarget(name: "MTLNetTests", dependencies: ["TestData", "MTLNet"], exclude: ["Goldens"]),
+        .testTarget(name: "FaceKitTests", dependencies: ["TestData", "FaceKit"]),
+        .testTarget(name: "CLITests", dependencies: ["TestData", "facecli"]),
         // Fuzz-found regressions and bad-input cases across modules (see docs/hardening.md).
         .testTarget(name: "HardeningTests", dependencies: ["facecli", "MTLNet", "ImageIO", "Layers", "Support"]),
     ],

@@ -1,17 +1,10 @@
 import Foundation
+import TestData
 import XCTest
 
 /// `facecli detect` and `facecli bench --detect` through the built binary.
 final class DetectCommandTests: XCTestCase {
-    private func data() throws -> String {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var candidates = [String]()
-        if let env = ProcessInfo.processInfo.environment["FACECLI_SHARED"] { candidates.append(env) }
-        candidates += [repo.appendingPathComponent("../shared").standardized.path, "/work/shared"]
-        for c in candidates where FileManager.default.fileExists(atPath: c + "/data") { return c + "/data" }
-        if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("shared data folder not found") }
-        throw XCTSkip("shared data folder not found (tried \(candidates))")
-    }
+    private func data() throws -> String { try SharedData.folder() }
 
     func testJSONLinesAndABadFileInTheMiddle() throws {
         let d = try data()

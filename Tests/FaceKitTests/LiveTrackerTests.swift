@@ -1,6 +1,7 @@
 import FaceKit
 import ImageIO
 import MTCNN
+import TestData
 import XCTest
 
 final class LiveTrackerTests: XCTestCase {
@@ -21,7 +22,7 @@ final class LiveTrackerTests: XCTestCase {
     }
 
     func testRefinementFollowsAMovingFaceAsFullDetectionFindsIt() throws {
-        let base = try RGBImage(contentsOf: try sharedDataPath() + "/bench/mtcnn_single_640x480.png")
+        let base = try RGBImage(contentsOf: try SharedData.path("bench/mtcnn_single_640x480.png"))
         let d = try detector()
         let tracker = FaceTracker(detector: d, options: .init(detectEvery: 8))
         var ids = Set<Int>()
@@ -42,7 +43,7 @@ final class LiveTrackerTests: XCTestCase {
     }
 
     func testALostFaceEndsItsTrackAndANewOneGetsANewID() throws {
-        let base = try RGBImage(contentsOf: try sharedDataPath() + "/bench/mtcnn_single_640x480.png")
+        let base = try RGBImage(contentsOf: try SharedData.path("bench/mtcnn_single_640x480.png"))
         let blank = RGBImage(width: base.width, height: base.height, pixels: [UInt8](repeating: 60, count: base.pixels.count))
         let tracker = FaceTracker(detector: try detector(), options: .init(detectEvery: 100))
         let first = tracker.update(base)

@@ -1,4 +1,5 @@
 import Foundation
+import TestData
 import XCTest
 import ImageIO
 
@@ -11,7 +12,7 @@ final class RealImagesTests: XCTestCase {
     }
 
     func testEveryDatasetImageDecodes() throws {
-        let data = try sharedDataPath()
+        let data = URL(fileURLWithPath: try SharedData.folder())
         let expectedSizes = ["faces9": (112, 112), "utkface2000": (200, 200), "lfw10": (250, 250)]
         var decoded = 0
         for (folder, size) in expectedSizes.sorted(by: { $0.key < $1.key }) {
@@ -32,7 +33,7 @@ final class RealImagesTests: XCTestCase {
     }
 
     func testDetectionPhotosDecode() throws {
-        let detection = try sharedDataPath().appendingPathComponent("detection")
+        let detection = URL(fileURLWithPath: try SharedData.path("detection"))
         let paths = images(in: detection)
         XCTAssertGreaterThan(paths.count, 60)
         for path in paths {

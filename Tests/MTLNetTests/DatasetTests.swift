@@ -1,5 +1,6 @@
 import MTLNet
 import Support
+import TestData
 import XCTest
 
 final class DatasetTests: XCTestCase {
@@ -69,7 +70,7 @@ final class DatasetTests: XCTestCase {
     }
 
     func testRealStandInData() throws {
-        let faces9 = try sharedDataPath("faces9"), utk = try sharedDataPath("utkface2000")
+        let faces9 = try SharedData.path("faces9"), utk = try SharedData.path("utkface2000")
         let a = try Dataset(roots: [faces9])
         XCTAssertEqual(a.samples.count, 1350)
         XCTAssertEqual(a.tasks.map(\.name), ["person", "age_group", "ethnicity"])

@@ -1,4 +1,5 @@
 import MTLNet
+import TestData
 import XCTest
 
 final class SplitTests: XCTestCase {
@@ -32,7 +33,7 @@ final class SplitTests: XCTestCase {
     }
 
     func testFaces9SplitIs45TestImagesPerPerson() throws {
-        let data = try Dataset(roots: [try sharedDataPath("faces9")])
+        let data = try Dataset(roots: [try SharedData.path("faces9")])
         let split = DataSplit(dataset: data, testFraction: 0.3, validationFraction: 0.15, seed: 1)
         XCTAssertEqual(split.test.count, 405)
         for p in 0..<9 { XCTAssertEqual(split.test.filter { data.samples[$0].labels[0] == p }.count, 45) }
