@@ -46,7 +46,7 @@ public final class ThreadPool: @unchecked Sendable {
 
     // The current job. Written by the dispatching thread before `generation` is bumped (release),
     // read by workers after they observe the new generation (acquire).
-    private var jobBody: ((Range<Int>) -> Void)?
+    private var jobBody: ((Range<Int>, Int) -> Void)?
     private var jobCount = 0
     private var jobChunks = 0
 
@@ -95,9 +95,34 @@ public final class ThreadPool: @unchecked Sendable {
             body(0..<count)
             return
         }
+        run(count: count, chunks: chunks) { range, _ in body(range) }
+    }
+
+    /// Runs `body(task, thread)` for every task in `0..<count`; returns when all are done. Tasks are
+    /// handed out one at a time to whichever thread is free (the caller takes them too), so a thread
+    /// that starts late or is slowed down simply runs fewer: cut the work into a few tasks per thread.
+    /// `thread` (in `0..<threadCount`) is the same for tasks that run one after the other on one
+    /// thread and different for tasks that run at once: index per-thread scratch with it.
+    ///
+    /// Below `inlineCost` (estimated flops of all tasks), or with one thread, or while another job runs,
+    /// every task runs on the caller in order, with `thread` 0.
+    public func forEachTask(_ count: Int, cost: Double = .infinity, inlineCost: Double = ThreadPool.defaultInlineCost,
+                            body: (_ task: Int, _ thread: Int) -> Void) {
+        guard count > 0 else { return }
+        if participants == 1 || count == 1 || cost < inlineCost {
+            for task in 0..<count { body(task, 0) }
+            return
+        }
+        run(count: count, chunks: min(count, 0xffff)) { range, thread in
+            for task in range { body(task, thread) }
+        }
+    }
+
+    /// Publishes a job of `chunks` ranges over `0..<count`, takes part in it, and waits for the end.
+    private func run(count: Int, chunks: Int, body: (Range<Int>, Int) -> Void) {
         // Another job is running (another thread, or a nested call): run this one inline.
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            body(0..<count)
+            body(0..<count, 0)
             return
         }
         withoutActuallyEscaping(body) { escapable in
@@ -112,7 +137,7 @@ public final class ThreadPool: @unchecked Sendable {
             if sleepers > 0 { pthread_cond_broadcast(&condition) }
             pthread_mutex_unlock(&mutex)
 
-            runChunks(job: job)
+            runChunks(job: job, thread: 0)
             var spins = 0
             while pendingChunks.load(ordering: .acquiring) > 0 {
                 spins += 1
@@ -124,14 +149,14 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Claims chunks of job `job` until none are left (or a later job has replaced it).
-    private func runChunks(job: Int) {
+    private func runChunks(job: Int, thread: Int) {
         let tag = (job & 0xffff_ffff) << 32
         var current = ticket.load(ordering: .acquiring)
         while true {
             guard current & ~0xffff_ffff == tag, current & 0xffff < (current >> 16) & 0xffff else { return }
             let (exchanged, original) = ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
             guard exchanged else { current = original; continue }
-            runChunk(current & 0xffff)
+            runChunk(current & 0xffff, thread: thread)
             pendingChunks.wrappingSubtract(1, ordering: .releasing)
             current = ticket.load(ordering: .acquiring)
         }
@@ -140,14 +165,14 @@ public final class ThreadPool: @unchecked Sendable {
     // Not inlined so that the worker's reference to the closure is released before it reports the chunk
     // done: `withoutActuallyEscaping` checks that nothing still holds the closure when the job returns.
     @inline(never)
-    private func runChunk(_ chunk: Int) {
+    private func runChunk(_ chunk: Int, thread: Int) {
         let lower = chunk * jobCount / jobChunks, upper = (chunk + 1) * jobCount / jobChunks
-        jobBody!(lower..<upper)
+        jobBody!(lower..<upper, thread)
     }
 
     /// `seen` is the generation when the worker was created: a job published before the thread got
     /// to run (likely on a loaded machine) must still be picked up.
-    private func workerLoop(seen initial: Int) {
+    private func workerLoop(seen initial: Int, index: Int) {
         var seen = initial
         while true {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -167,7 +192,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             if stopping.load(ordering: .relaxed) { break }
             seen = generation.load(ordering: .acquiring)
-            runChunks(job: seen)
+            runChunks(job: seen, thread: index)
         }
         liveWorkers.wrappingSubtract(1, ordering: .releasing)
     }
@@ -182,7 +207,7 @@ public final class ThreadPool: @unchecked Sendable {
         stopping.store(false, ordering: .releasing)
         let current = generation.load(ordering: .acquiring)
         for i in 1..<count {
-            let thread = Thread { self.workerLoop(seen: current) }
+            let thread = Thread { self.workerLoop(seen: current, index: i) }
             thread.name = "facecli.pool.\(i)"
             thread.stackSize = 1 << 20
             liveWorkers.wrappingAdd(1, ordering: .relaxed)

@@ -200,6 +200,7 @@ public final class Backbone {
     public func layers(after name: String) -> [ConvLayer] {
         guard let v = graph.value(named: name) else { return [] }
         // Values are numbered in build order, and every layer's output value follows its input.
-        return graph.layers.filter { (graph.value(named: $0.name) ?? 0) > v }
+        // Only the chosen layers are unpacked (InceptionV3's whole set is 87 MB).
+        return graph.layerNames.indices.filter { (graph.value(named: graph.layerNames[$0]) ?? 0) > v }.map(graph.layer)
     }
 }

@@ -34,6 +34,18 @@ public struct ConvLayer: Sendable {
     }
 }
 
+/// A `.conv` layer's weights packed for `PackedMatrix` (`[kH·kW·Cin, Cout]`) and its bias zero-padded
+/// to whole panels (the micro-kernel reads 16 bias values per panel).
+struct PackedWeights: Sendable {
+    let matrix: PackedMatrix
+    let bias: [Float]
+
+    init(_ layer: ConvLayer) {
+        matrix = PackedMatrix(layer.weights, k: layer.kernelHeight * layer.kernelWidth * layer.inChannels, n: layer.outChannels)
+        bias = layer.bias + [Float](repeating: 0, count: matrix.panelCount * PackedMatrix.panelWidth - layer.outChannels)
+    }
+}
+
 /// What a convolution's parameters are before folding: the kernel and either a batch-norm
 /// (folded at build time) or a plain bias.
 public struct ConvParameters {
@@ -72,7 +84,10 @@ public protocol ConvParameterSource {
 /// Values are feature maps, identified by index; value 0 is the (normalised) input.
 public struct GraphBuilder {
     public typealias Value = Int
+    /// Layers in build order; a `.conv` layer's weights live only in `packed` (packed as they are
+    /// loaded, so a large model never holds its weights twice, not even while it is built).
     var layers: [ConvLayer] = []
+    var packed: [PackedWeights?] = []
     var nodes: [GraphNode] = []
     var channels: [Int]
     var names: [String]
@@ -125,6 +140,12 @@ public struct GraphBuilder {
             layer.weights = [Float](repeating: 0, count: layer.weightShape.reduce(1, *))
             layer.bias = [Float](repeating: 0, count: out)
         }
+        if kind == .conv {
+            packed.append(PackedWeights(layer))
+            layer.weights = []
+        } else {
+            packed.append(nil)
+        }
         layers.append(layer)
         let y = newValue(out, name)
         nodes.append(.conv(layer: layers.count - 1, input: x, output: y))
@@ -170,7 +191,7 @@ public struct GraphBuilder {
     /// The finished graph; throws the first parameter error met while building.
     public func finish(output: Value) throws -> InferenceGraph {
         if let e = errors.first { throw e }
-        return try InferenceGraph(layers: layers, nodes: nodes, channels: channels, names: names, output: output)
+        return try InferenceGraph(layers: layers, packed: packed, nodes: nodes, channels: channels, names: names, output: output)
     }
 }
 

@@ -13,8 +13,20 @@ import Tensor
 ///
 /// Not thread-safe: one forward at a time per graph (it owns its buffers).
 public final class InferenceGraph {
-    /// Convolutions in build order (folded parameters).
-    public private(set) var layers: [ConvLayer]
+    /// Convolutions in build order; `.conv` layers without their weights (those are in `packed`).
+    let specs: [ConvLayer]
+    /// Convolutions in build order with their folded parameters (`.conv` weights unpacked from the
+    /// engine's panels on each call: the graph keeps one copy of the weights, packed).
+    public var layers: [ConvLayer] { specs.indices.map(layer) }
+    public var layerCount: Int { specs.count }
+    /// Convolution `i` (build order) with its folded parameters.
+    public func layer(_ i: Int) -> ConvLayer {
+        var L = specs[i]
+        if let p = packed[i] { L.weights = p.matrix.unpacked() }
+        return L
+    }
+    /// Names of the convolutions in build order.
+    public var layerNames: [String] { specs.map(\.name) }
     let nodes: [GraphNode]
     let channels: [Int]
     /// Value names: the layer that produced each value ("input" for value 0).
@@ -22,10 +34,16 @@ public final class InferenceGraph {
     public let output: Int
     /// For each concatenation input: (the concatenation, channel offset).
     let concatParent: [Int: (parent: Int, offset: Int)]
+    /// Per layer: 3×3 depthwise weights packed once (nil for other layers).
+    let depthwisePacked: [PackedDepthwise3x3?]
+    /// Convolution node → the residual add it performs itself (`output = activation(conv) + residual`,
+    /// written to the add's output): node index of the add, the residual value, the add's output. Not used
+    /// when the convolution's own output is tapped.
+    let fusedAdd: [Int: (add: Int, residual: Int, output: Int)]
     /// Plans by input shape; a few are kept (a batch split into chunks needs two: full and last).
     private var plans: [[Int]: Plan] = [:]
-    /// Per layer: the weights packed for `PackedMatrix` and the bias padded to its panels (k×k layers only).
-    let packed: [(matrix: PackedMatrix, bias: [Float])?]
+    /// Per layer: the weights packed for `PackedMatrix` and the bias padded to its panels (`.conv` layers only).
+    let packed: [PackedWeights?]
     /// When set (one entry per node, seconds; start at `.infinity`), `forward` keeps each node's fastest time
     /// (the fastest, not the mean: benchmarks here share the machine): the calling thread's CPU clock with
     /// one thread, wall time with several.
@@ -34,7 +52,7 @@ public final class InferenceGraph {
     public func nodeDescription(_ i: Int) -> String {
         switch nodes[i] {
         case let .conv(l, _, _):
-            let L = layers[l]
+            let L = specs[l]
             return "\(L.name) \(L.kind == .conv ? "conv" : "dw") \(L.kernelHeight)×\(L.kernelWidth)/\(L.strideHeight) \(L.inChannels)→\(L.outChannels)"
         case let .pool(isMax, k, s, _, _, o): return "\(valueNames[o]) \(isMax ? "max" : "avg")pool \(k)/\(s)"
         case let .add(_, _, o): return "\(valueNames[o]) add"
@@ -44,8 +62,10 @@ public final class InferenceGraph {
     }
     public var nodeCount: Int { nodes.count }
 
-    init(layers: [ConvLayer], nodes: [GraphNode], channels: [Int], names: [String], output: Int) throws {
-        self.layers = layers; self.nodes = nodes; self.channels = channels; self.valueNames = names; self.output = output
+    init(layers: [ConvLayer], packed: [PackedWeights?], nodes: [GraphNode], channels: [Int], names: [String], output: Int) throws {
+        precondition(layers.count == packed.count && zip(layers, packed).allSatisfy { ($0.kind == .conv) == ($1 != nil) },
+                     "InferenceGraph: one packed matrix per .conv layer")
+        self.specs = layers; self.packed = packed; self.nodes = nodes; self.channels = channels; self.valueNames = names; self.output = output
         var consumers = [Int](repeating: 0, count: channels.count)
         for node in nodes { for i in node.inputs { consumers[i] += 1 } }
         var parent = [Int: (Int, Int)]()
@@ -68,10 +88,25 @@ public final class InferenceGraph {
             }
         }
         concatParent = parent
-        packed = layers.map { L in
-            guard L.kind == .conv else { return nil }
-            let m = PackedMatrix(L.weights, k: L.kernelHeight * L.kernelWidth * L.inChannels, n: L.outChannels)
-            return (m, L.bias + [Float](repeating: 0, count: m.panelCount * PackedMatrix.panelWidth - L.outChannels))
+
+        // Residual adds fused into the convolution that produces one of their operands: that
+        // convolution then writes the sum straight into the add's output.
+        var producerNode = [Int: Int]()
+        for (i, node) in nodes.enumerated() { producerNode[node.output] = i }
+        var fused = [Int: (add: Int, residual: Int, output: Int)]()
+        for (j, node) in nodes.enumerated() {
+            guard case let .add(a, b, o) = node else { continue }
+            for (x, y) in [(a, b), (b, a)] {
+                guard let i = producerNode[x], case let .conv(l, _, _) = nodes[i], layers[l].kind == .conv,
+                      consumers[x] == 1, parent[x] == nil, (producerNode[y] ?? -1) < i, fused[i] == nil else { continue }
+                fused[i] = (j, y, o)
+                break
+            }
+        }
+        fusedAdd = fused
+        depthwisePacked = layers.map { L in
+            guard L.kind == .depthwise, L.kernelHeight == 3, L.kernelWidth == 3 else { return nil }
+            return PackedDepthwise3x3(weights: L.weights, bias: L.bias, channels: L.outChannels)
         }
     }
 
@@ -100,7 +135,7 @@ public final class InferenceGraph {
             }
             switch node {
             case let .conv(l, _, o):
-                let L = layers[l]
+                let L = specs[l]
                 size[o] = try window((L.kernelHeight, L.kernelWidth), L.strideHeight, L.padding, L.name)
             case let .pool(_, k, s, p, _, o):
                 size[o] = try window((k, k), s, p, valueNames[o])
@@ -124,13 +159,15 @@ public final class InferenceGraph {
         let size = try spatialSizes(height: height, width: width)
         var total = 0
         for node in nodes {
-            if case let .conv(l, _, o) = node { total += size[o].h * size[o].w * layers[l].macsPerPosition }
+            if case let .conv(l, _, o) = node { total += size[o].h * size[o].w * specs[l].macsPerPosition }
         }
         return total
     }
 
     /// Parameters (folded) of every convolution.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weights.count + $1.bias.count } }
+    public var parameterCount: Int {
+        zip(specs, packed).reduce(0) { $0 + ($1.1.map { $0.matrix.k * $0.matrix.n } ?? $1.0.weights.count) + $1.0.bias.count }
+    }
 
     /// Plans buffers for `[batch, height, width, C]` inputs (done by `forward` when the shape changes).
     public func prepare(batch: Int, height: Int, width: Int) throws {

@@ -9,51 +9,37 @@ enum Kernels {
     /// next layer starts, and splitting pays from a few tens of microseconds of work.
     static let inlineCost: Double = 2e6
 
-    /// k×k convolution as a packed GEMM with the bias and activation fused: 1×1 stride-1 layers
-    /// multiply the input directly; others unfold `Plan.chunkPositions` output positions at a time into
-    /// the calling thread's scratch. Few positions (the last, 4×4 layers): threads split the output
-    /// channels instead, so that each reads only its share of the weights.
-    static func conv(_ layer: ConvLayer, packed: (matrix: PackedMatrix, bias: [Float]), geometry g: ConvGeometry,
+    /// k×k convolution as a packed GEMM with the bias and activation fused (and, with `residual`, a
+    /// residual add: `output = activation(conv + bias) + residual`): 1×1 stride-1 layers multiply the
+    /// input directly; others unfold `Plan.chunkPositions` output positions at a time into the running
+    /// thread's scratch. `tasks` (planned once per shape) cuts the 6 × 16 tiles into blocks that the
+    /// pool's threads take one at a time.
+    static func conv(_ layer: ConvLayer, packed: PackedWeights, geometry g: ConvGeometry, tasks: GEMMTasks,
                      input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, outputStride: Int,
-                     scratch: UnsafeMutablePointer<Float>, scratchPerThread: Int, threads: Int, pool: ThreadPool) {
-        let positions = g.batch * g.outHeight * g.outWidth
-        let cin = g.inChannels
-        let cost = 2.0 * Double(positions) * Double(layer.macsPerPosition)
-        let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
-            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
-        let patch = g.kernelHeight * g.kernelWidth * cin
+                     residual: (pointer: UnsafePointer<Float>, stride: Int)? = nil,
+                     scratch: UnsafeMutablePointer<Float>, scratchPerThread: Int, pool: ThreadPool) {
+        let pointwise = g.isPointwise
+        let patch = g.kernelHeight * g.kernelWidth * g.inChannels
         let matrix = packed.matrix
         packed.bias.withUnsafeBufferPointer { b in
             let bias = b.baseAddress!
-            if pointwise && positions < 24 * threads && matrix.panelCount >= threads {
-                let slices = threads
-                pool.parallelFor(slices, cost: cost, inlineCost: inlineCost) { range in
-                    for slice in range {
-                        let p0 = slice * matrix.panelCount / slices, p1 = (slice + 1) * matrix.panelCount / slices
-                        matrix.multiply(a: input, lda: cin, rows: 0..<positions, panelRange: p0..<p1, bias: bias,
-                                        activation: layer.activation, c: output, ldc: outputStride)
-                    }
+            pool.forEachTask(tasks.count, inlineCost: 0) { task, thread in
+                let (rows, panels) = tasks.tiles(task)
+                if pointwise {
+                    matrix.multiply(a: input, lda: g.inChannels, rows: rows, panelRange: panels, bias: bias,
+                                    activation: layer.activation, c: output, ldc: outputStride,
+                                    residual: residual?.pointer, ldr: residual?.stride ?? 0)
+                    return
                 }
-                return
-            }
-            let slices = min(threads, max(1, positions / 24))
-            pool.parallelFor(slices, cost: cost, inlineCost: inlineCost) { range in
-                for slice in range {
-                    let p0 = slice * positions / slices, p1 = (slice + 1) * positions / slices
-                    if pointwise {
-                        matrix.multiply(a: input, lda: cin, rows: p0..<p1, bias: bias, activation: layer.activation,
-                                        c: output, ldc: outputStride)
-                        continue
-                    }
-                    let columns = scratch + slice * scratchPerThread
-                    var p = p0
-                    while p < p1 {
-                        let rows = min(Plan.chunkPositions, p1 - p)
-                        im2col(input: input, geometry: g, firstPosition: p, count: rows, columns: columns)
-                        matrix.multiply(a: columns, lda: patch, rows: 0..<rows, bias: bias, activation: layer.activation,
-                                        c: output + p * outputStride, ldc: outputStride)
-                        p += rows
-                    }
+                let columns = scratch + thread * scratchPerThread
+                var p = rows.lowerBound
+                while p < rows.upperBound {
+                    let count = min(Plan.chunkPositions, rows.upperBound - p)
+                    im2col(input: input, geometry: g, firstPosition: p, count: count, columns: columns)
+                    matrix.multiply(a: columns, lda: patch, rows: 0..<count, panelRange: panels, bias: bias,
+                                    activation: layer.activation, c: output + p * outputStride, ldc: outputStride,
+                                    residual: residual.map { $0.pointer + p * $0.stride }, ldr: residual?.stride ?? 0)
+                    p += count
                 }
             }
         }
@@ -68,9 +54,18 @@ enum Kernels {
         for p in firstPosition..<(firstPosition + count) {
             let n = p / perImage, oy = (p % perImage) / g.outWidth, ox = p % g.outWidth
             let image = input + n * g.inHeight * g.inWidth * cin
+            let x0 = ox * g.strideWidth - g.padLeft
+            let columnsInside = x0 >= 0 && x0 + g.kernelWidth <= g.inWidth
             for ky in 0..<g.kernelHeight {
                 let iy = oy * g.strideHeight - g.padTop + ky
                 let rowInside = iy >= 0 && iy < g.inHeight
+                if rowInside && columnsInside {
+                    // The kernel row's taps are one contiguous run of kW·Cin floats (9 for the RGB stem).
+                    let src = image + (iy * g.inWidth + x0) * cin, run = g.kernelWidth * cin
+                    if run < 16 { for i in 0..<run { dst[i] = src[i] } } else { dst.update(from: src, count: run) }
+                    dst += run
+                    continue
+                }
                 for kx in 0..<g.kernelWidth {
                     let ix = ox * g.strideWidth - g.padLeft + kx
                     if rowInside && ix >= 0 && ix < g.inWidth {
@@ -86,36 +81,43 @@ enum Kernels {
         }
     }
 
-    /// Depthwise convolution split into bands of output rows; each band is one call of
-    /// `Ops.depthwiseConv2d` on a geometry cut to the input rows it reads.
-    static func depthwise(_ layer: ConvLayer, geometry g: ConvGeometry, input: UnsafePointer<Float>,
-                          output: UnsafeMutablePointer<Float>, threads: Int, pool: ThreadPool) {
+    /// Depthwise convolution in bands of output rows, a few per thread (taken one at a time). 3×3
+    /// stride 1/2 layers run `PackedDepthwise3x3` (weights packed once); others `Ops.depthwiseConv2d`
+    /// on a geometry cut to the input rows each band reads.
+    static func depthwise(_ layer: ConvLayer, packed: PackedDepthwise3x3?, geometry g: ConvGeometry,
+                          input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int, pool: ThreadPool) {
         let rows = g.batch * g.outHeight, c = g.inChannels
         let cost = 2.0 * Double(rows * g.outWidth) * Double(layer.macsPerPosition)
+        // A few bands per thread so that a late thread takes fewer; never bands of less than a row.
+        let bands = cost < inlineCost ? 1 : min(rows, threads * 4)
+        if let packed, packed.supports(g) {
+            pool.forEachTask(bands, inlineCost: 0) { band, _ in
+                packed.run(input: input, output: output, geometry: g, activation: layer.activation,
+                           rows: (band * rows / bands)..<((band + 1) * rows / bands))
+            }
+            return
+        }
         layer.weights.withUnsafeBufferPointer { w in
             layer.bias.withUnsafeBufferPointer { b in
-                let slices = min(threads, rows)
-                pool.parallelFor(slices, cost: cost, inlineCost: inlineCost) { range in
-                    for slice in range {
-                        var r = slice * rows / slices
-                        let end = (slice + 1) * rows / slices
-                        while r < end {
-                            let n = r / g.outHeight, y0 = r % g.outHeight
-                            let y1 = Swift.min(g.outHeight, y0 + (end - r))
-                            let top = y0 * g.strideHeight - g.padTop
-                            let bottom = (y1 - 1) * g.strideHeight - g.padTop + g.kernelHeight
-                            let i0 = Swift.max(top, 0), i1 = Swift.min(bottom, g.inHeight)
-                            let band = ConvGeometry(batch: 1, inHeight: i1 - i0, inWidth: g.inWidth, inChannels: c,
-                                                    outChannels: c, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
-                                                    strideHeight: g.strideHeight, strideWidth: g.strideWidth,
-                                                    padding: .explicit(top: i0 - top, left: g.padLeft,
-                                                                       bottom: bottom - i1, right: g.padRight))
-                            Ops.depthwiseConv2d(input: input + ((n * g.inHeight + i0) * g.inWidth) * c,
-                                                weights: w.baseAddress!, bias: b.baseAddress!,
-                                                output: output + ((n * g.outHeight + y0) * g.outWidth) * c,
-                                                geometry: band, activation: layer.activation)
-                            r += y1 - y0
-                        }
+                pool.forEachTask(bands, inlineCost: 0) { band, _ in
+                    var r = band * rows / bands
+                    let end = (band + 1) * rows / bands
+                    while r < end {
+                        let n = r / g.outHeight, y0 = r % g.outHeight
+                        let y1 = Swift.min(g.outHeight, y0 + (end - r))
+                        let top = y0 * g.strideHeight - g.padTop
+                        let bottom = (y1 - 1) * g.strideHeight - g.padTop + g.kernelHeight
+                        let i0 = Swift.max(top, 0), i1 = Swift.min(bottom, g.inHeight)
+                        let cut = ConvGeometry(batch: 1, inHeight: i1 - i0, inWidth: g.inWidth, inChannels: c,
+                                               outChannels: c, kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth,
+                                               strideHeight: g.strideHeight, strideWidth: g.strideWidth,
+                                               padding: .explicit(top: i0 - top, left: g.padLeft,
+                                                                  bottom: bottom - i1, right: g.padRight))
+                        Ops.depthwiseConv2d(input: input + ((n * g.inHeight + i0) * g.inWidth) * c,
+                                            weights: w.baseAddress!, bias: b.baseAddress!,
+                                            output: output + ((n * g.outHeight + y0) * g.outWidth) * c,
+                                            geometry: cut, activation: layer.activation)
+                        r += y1 - y0
                     }
                 }
             }
@@ -165,5 +167,72 @@ enum Kernels {
                 for i in i0..<i1 { output[i] = a[i] + b[i] }
             }
         }
+    }
+}
+
+/// How the 6 × 16 tiles of one GEMM (`rows` × `panels` of 16 columns, depth `k`) are cut into tasks
+/// for the pool: blocks of `rowBlock` rows (whole 6-row strips) × `panelBlock` panels, which threads
+/// take one at a time.
+///
+/// The cut minimises the estimated finishing time: tasks per thread (rounded up) × a task's time —
+/// its tile steps (`k` each, 12 FMAs) plus the floats it fetches (A rows, unfolded first for k×k
+/// layers; B panels) plus a fixed cost per task — with at least two tasks per thread where that
+/// costs under 5 %, so that a thread that starts late is covered. Why not always rows: where B is
+/// larger than A (MobileNet's 8×8 and 4×4 layers: 64 or 16 positions against 0.25–1 M weights), a task
+/// of a few panels reads only its share of the weights; and whole strips keep a 64-row layer from
+/// being cut into halves of 32 rows that each end in a 2-row tile.
+struct GEMMTasks {
+    let rows: Int, panels: Int
+    let rowBlock: Int, panelBlock: Int
+    let rowTasks: Int, panelTasks: Int
+    static let stripRows = 6
+
+    var count: Int { rowTasks * panelTasks }
+
+    init(rows: Int, panels: Int, k: Int, unfolds: Bool, threads: Int, flops: Double, inlineCost: Double) {
+        self.rows = rows; self.panels = panels
+        let strips = (rows + GEMMTasks.stripRows - 1) / GEMMTasks.stripRows
+        guard threads > 1, flops >= inlineCost, strips * panels > 1 else {
+            rowBlock = max(rows, 1); panelBlock = max(panels, 1); rowTasks = 1; panelTasks = 1
+            return
+        }
+        typealias Choice = (time: Double, tasks: Int, strips: Int, panels: Int)
+        var best: Choice = (.infinity, 1, strips, panels), robust: Choice = (.infinity, 1, strips, panels)
+        let most = 8 * threads
+        for r in 1...min(strips, most) {
+            let s = (strips + r - 1) / r
+            let rowTasks = (strips + s - 1) / s
+            if rowTasks != r { continue }  // the same blocks as a smaller r
+            for q in 1...min(panels, most / r) {
+                let p = (panels + q - 1) / q
+                let panelTasks = (panels + p - 1) / p
+                if panelTasks != q { continue }
+                let tasks = rowTasks * panelTasks
+                // In units of tile steps (12 FMAs ≈ the time to fetch ~24 floats).
+                let fetch = Double(s * GEMMTasks.stripRows * k) * (unfolds ? 2 : 1) + Double(p * 16 * k)
+                let task = Double(s * p * k) + fetch / 24 + 150
+                let time = Double((tasks + threads - 1) / threads) * task
+                if time < best.time { best = (time, tasks, s, p) }
+                if tasks >= 2 * threads && time < robust.time { robust = (time, tasks, s, p) }
+            }
+        }
+        let chosen = robust.time <= best.time * 1.05 ? robust : best
+        rowBlock = chosen.strips * GEMMTasks.stripRows; panelBlock = chosen.panels
+        rowTasks = (rows + rowBlock - 1) / rowBlock; panelTasks = (panels + panelBlock - 1) / panelBlock
+    }
+
+    /// Rows and panels of task `task` (`0 ..< count`); consecutive tasks share their rows.
+    func tiles(_ task: Int) -> (rows: Range<Int>, panels: Range<Int>) {
+        let r = task / panelTasks, p = task % panelTasks
+        return ((r * rowBlock)..<Swift.min(rows, (r + 1) * rowBlock),
+                (p * panelBlock)..<Swift.min(panels, (p + 1) * panelBlock))
+    }
+}
+
+extension ConvGeometry {
+    /// A 1×1 stride-1 unpadded convolution: a plain GEMM on the input map.
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1
+            && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
     }
 }

@@ -17,6 +17,8 @@ final class Plan {
     /// Per-thread im2col scratch for k×k convolutions: `threads × scratchPerThread` floats.
     let scratch: UnsafeMutablePointer<Float>
     let scratchPerThread: Int
+    /// Per node: how a convolution's GEMM is cut into tasks (nil for other nodes).
+    let gemmTasks: [GEMMTasks?]
     /// Positions per im2col chunk (bounds the scratch and keeps it in cache).
     static let chunkPositions = 96
 
@@ -44,6 +46,9 @@ final class Plan {
             for v in node.inputs { last[root[v]] = max(last[root[v]], i) }
         }
         last[root[graph.output]] = graph.nodes.count
+        // A fused residual add is written when its convolution runs: its output is live from there (so it
+        // never shares storage with the convolution's input).
+        for (i, f) in graph.fusedAdd { first[root[f.output]] = min(first[root[f.output]], i) }
         // Greedy slot reuse in order of first write.
         var slotCapacity = [Int](), slotFreeAfter = [Int]()
         var slotOf = [Int](repeating: -1, count: n)
@@ -72,14 +77,24 @@ final class Plan {
 
         var perThread = 0
         for node in graph.nodes {
-            if case let .conv(l, _, _) = node, graph.layers[l].kind == .conv {
-                let L = graph.layers[l]
+            if case let .conv(l, _, _) = node, graph.specs[l].kind == .conv {
+                let L = graph.specs[l]
                 if !(L.kernelHeight == 1 && L.kernelWidth == 1 && L.strideHeight == 1 && L.padding == .valid) {
                     perThread = max(perThread, Plan.chunkPositions * L.kernelHeight * L.kernelWidth * L.inChannels)
                 }
             }
         }
         scratchPerThread = max(perThread, 16)
+        // Task cuts of every convolution at this shape and thread count.
+        gemmTasks = graph.nodes.map { node in
+            guard case let .conv(l, i, _) = node, graph.specs[l].kind == .conv else { return nil }
+            let L = graph.specs[l]
+            let g = L.geometry(batch: batch, height: size[i].h, width: size[i].w)
+            let positions = g.batch * g.outHeight * g.outWidth
+            return GEMMTasks(rows: positions, panels: graph.packed[l]!.matrix.panelCount,
+                             k: L.kernelHeight * L.kernelWidth * L.inChannels, unfolds: !g.isPointwise, threads: threads,
+                             flops: 2 * Double(positions * L.macsPerPosition), inlineCost: Kernels.inlineCost)
+        }
         scratch = .allocate(capacity: scratchPerThread * threads)
         scratch.initialize(repeating: 0, count: scratchPerThread * threads)
     }
@@ -103,18 +118,26 @@ final class Plan {
         // caller yields while it waits for the workers.
         let clock: () -> UInt64 = threads == 1 ? Plan.threadNanoseconds : { DispatchTime.now().uptimeNanoseconds }
         var start = seconds == nil ? 0 : clock()
+        var doneAdd = -1
         for (index, node) in graph.nodes.enumerated() {
             switch node {
             case let .conv(l, i, o):
-                let layer = graph.layers[l]
+                let layer = graph.specs[l]
                 let g = layer.geometry(batch: batch, height: size[i].h, width: size[i].w)
                 precondition(rowStride[i] == graph.channels[i], "InferenceGraph: a convolution input must be a whole map")
                 if layer.kind == .conv {
-                    Kernels.conv(layer, packed: graph.packed[l]!, geometry: g, input: pointer(i, input: input), output: pointer(o, input: input),
-                                 outputStride: rowStride[o], scratch: scratch, scratchPerThread: scratchPerThread,
-                                 threads: threads, pool: pool)
+                    var out = o
+                    var residual: (pointer: UnsafePointer<Float>, stride: Int)?
+                    if let f = graph.fusedAdd[index], taps[o] == nil {
+                        out = f.output
+                        residual = (UnsafePointer(pointer(f.residual, input: input)), rowStride[f.residual])
+                        doneAdd = f.add
+                    }
+                    Kernels.conv(layer, packed: graph.packed[l]!, geometry: g, tasks: gemmTasks[index]!, input: pointer(i, input: input),
+                                 output: pointer(out, input: input), outputStride: rowStride[out], residual: residual,
+                                 scratch: scratch, scratchPerThread: scratchPerThread, pool: pool)
                 } else {
-                    Kernels.depthwise(layer, geometry: g, input: pointer(i, input: input),
+                    Kernels.depthwise(layer, packed: graph.depthwisePacked[l], geometry: g, input: pointer(i, input: input),
                                       output: pointer(o, input: input), threads: threads, pool: pool)
                 }
             case let .pool(isMax, k, s, p, i, o):
@@ -124,6 +147,7 @@ final class Plan {
                 Kernels.pool(max: isMax, geometry: g, input: pointer(i, input: input), output: pointer(o, input: input),
                              outputStride: rowStride[o], threads: threads, pool: pool)
             case let .add(a, b, o):
+                if index == doneAdd { break }
                 let count = batch * size[o].h * size[o].w * graph.channels[o]
                 Kernels.add(pointer(a, input: input), pointer(b, input: input), output: pointer(o, input: input),
                             count: count, threads: threads, pool: pool)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One measured kernel at one layer shape.
 public struct OpBenchmarkRow: Sendable {
@@ -76,6 +77,26 @@ public enum OpBenchmark {
             }))
         }
         return rows
+    }
+
+    /// Microseconds of one `parallelFor` over `threads` ranges on `ThreadPool.shared` whose bodies only
+    /// wait until every range has started (so each range really runs on its own thread; an empty body
+    /// would let the caller finish all ranges before a worker looks): the fixed cost every split layer
+    /// pays — publishing the job, a worker noticing it, and the join.
+    public static func poolRoundTrip(threads: Int, seconds: Double = 0.05) -> Double {
+        let saved = ThreadPool.shared.threadCount
+        ThreadPool.shared.threadCount = threads
+        defer { ThreadPool.shared.threadCount = saved }
+        let started = Atomic<Int>(0)
+        // One split per timed call: the best call is one where no thread was descheduled.
+        let best = time(seconds) {
+            started.store(0, ordering: .relaxed)
+            ThreadPool.shared.parallelFor(threads, cost: .infinity, inlineCost: 0) { _ in
+                started.wrappingAdd(1, ordering: .relaxed)
+                while started.load(ordering: .relaxed) < threads {}
+            }
+        }
+        return best * 1e6
     }
 
     /// Times the fast and (optionally) the naive kernel writing into `output`.

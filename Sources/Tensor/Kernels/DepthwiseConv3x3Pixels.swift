@@ -7,13 +7,24 @@
 func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
                         stride s: Int, rows: Range<Int>) {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 * g.inChannels) { scratch in
-        let zeros = scratch.baseAddress!, discard = zeros + g.inChannels, packed = discard + g.inChannels
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 10 * g.inChannels) { packed in
+        packDepthwise3x3(weights: weights, bias: bias, channels: g.inChannels, into: packed.baseAddress!)
+        depthwise3x3Pixels(input: input, weights: weights, bias: bias, output: output, geometry: g,
+                           activation: activation, stride: s, rows: rows, packedWeights: packed.baseAddress!)
+    }
+}
+
+/// The pixel-outer body with weights already packed by `packDepthwise3x3`.
+@inline(__always)
+func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
+                        stride s: Int, rows: Range<Int>, packedWeights: UnsafePointer<Float>) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * g.inChannels) { scratch in
+        let zeros = scratch.baseAddress!, discard = zeros + g.inChannels
         zeros.initialize(repeating: 0, count: g.inChannels)
-        packDepthwise3x3(weights: weights, bias: bias, channels: g.inChannels, into: packed)
         depthwise3x3Pixels(input: input, weights: weights, bias: bias, output: output, geometry: g,
                            activation: activation, stride: s, rows: rows, zeros: zeros, discard: discard,
-                           packedWeights: packed)
+                           packedWeights: packedWeights)
     }
 }
 
@@ -125,7 +136,7 @@ private func depthwise3x3Pixels(input: UnsafePointer<Float>, weights: UnsafePoin
 /// Packs bias and 3×3 weights of each block of 16 channels together, `[C/16][bias, w0…w8][16]`, so that the
 /// pixel-outer loop reads one weight stream instead of ten (ten streams 4 KiB apart thrash one L1 set when
 /// C = 1024). Channels past the last full block are not packed.
-private func packDepthwise3x3(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, channels c: Int,
+func packDepthwise3x3(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, channels c: Int,
                       into packed: UnsafeMutablePointer<Float>) {
     var dst = packed
     for block in stride(from: 0, to: c - 15, by: 16) {

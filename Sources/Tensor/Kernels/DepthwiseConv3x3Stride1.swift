@@ -12,13 +12,15 @@ enum DepthwiseConv3x3Stride1 {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
     }
 
+    /// Whether the row-outer body runs `g`. Measured: it wins only at 32 channels or fewer on rows of 16+ outputs.
+    static func rowOuter(_ g: ConvGeometry) -> Bool { g.inChannels <= 32 && g.outWidth >= 16 }
+
     /// input `[N, H, W, C]`, weights `[3, 3, C]`, bias `[C]`?, output `[N, outH, outW, C]`;
     /// computes output rows `rows` (flat over `N · outH`).
     static func run(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                     output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, activation: Activation,
                     rows: Range<Int>) {
-        // Measured: row-outer wins only at 32 channels or fewer on rows of 16+ outputs.
-        if g.inChannels <= 32 && g.outWidth >= 16 {
+        if rowOuter(g) {
             depthwise3x3Rows(input: input, weights: weights, bias: bias, output: output, geometry: g,
                              activation: activation, stride: 1, rows: rows)
         } else {

@@ -29,12 +29,29 @@ public struct PackedMatrix: Sendable {
         panels = p; self.k = k; self.n = n
     }
 
+    /// The row-major `[k, n]` matrix this was packed from.
+    public func unpacked() -> [Float] {
+        let w = PackedMatrix.panelWidth
+        var b = [Float](repeating: 0, count: k * n)
+        for panel in 0..<panelCount {
+            for kk in 0..<k {
+                for j in 0..<w where panel * w + j < n {
+                    b[kk * n + panel * w + j] = panels[(panel * k + kk) * w + j]
+                }
+            }
+        }
+        return b
+    }
+
     public var panelCount: Int { (n + PackedMatrix.panelWidth - 1) / PackedMatrix.panelWidth }
 
     /// Rows `rows` and 16-column panels `panelRange` of C. A rows are `lda` apart, C rows `ldc` apart;
-    /// `bias` holds `panelCount · 16` values (zero-padded).
+    /// `bias` holds `panelCount · 16` values (zero-padded). With `residual` (rows `ldr` apart, same
+    /// row and column indices as C), C = activation(A·B + bias) + residual: a residual add fused into
+    /// the store (MobileNetV2's projections), so the sum needs no pass of its own. `residual` may be C.
     public func multiply(a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panelRange: Range<Int>? = nil,
-                  bias: UnsafePointer<Float>, activation: Activation, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                         bias: UnsafePointer<Float>, activation: Activation, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         residual: UnsafePointer<Float>? = nil, ldr: Int = 0) {
         let lo = SIMD8<Float>(repeating: activation == .linear ? -.infinity : 0)
         let hi = SIMD8<Float>(repeating: activation == .relu6 ? 6 : .infinity)
         let w = PackedMatrix.panelWidth
@@ -44,7 +61,7 @@ public struct PackedMatrix: Sendable {
             func tile(_ panel: Int, _ r: Int, _ count: Int) {
                 PackedMatrix.tile6x16(a: a + r * lda, lda: lda, rowCount: count, k: k, b: packed + panel * k * w,
                                       bias: bias + panel * w, columns: min(w, n - panel * w), lo: lo, hi: hi,
-                                      c: c + r * ldc + panel * w, ldc: ldc)
+                                      c: c + r * ldc + panel * w, ldc: ldc, residual: residual.map { $0 + r * ldr + panel * w }, ldr: ldr)
             }
             if k * n <= 64 * 1024 {
                 // All of B stays in L2: keep each 6-row strip of A in L1 across the panels.
@@ -77,7 +94,7 @@ public struct PackedMatrix: Sendable {
     @inline(__always)
     static func tile6x16(a: UnsafePointer<Float>, lda: Int, rowCount: Int, k: Int, b: UnsafePointer<Float>,
                          bias: UnsafePointer<Float>, columns: Int, lo: SIMD8<Float>, hi: SIMD8<Float>,
-                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>?, ldr: Int) {
         let a0 = a, a1 = a + min(1, rowCount - 1) * lda, a2 = a + min(2, rowCount - 1) * lda
         let a3 = a + min(3, rowCount - 1) * lda, a4 = a + min(4, rowCount - 1) * lda, a5 = a + min(5, rowCount - 1) * lda
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -106,13 +123,16 @@ public struct PackedMatrix: Sendable {
         @inline(__always)
         func store(_ row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
             let out = c + row * ldc
-            let r0 = (v0 + bias0).clampedByMasks(lo, hi)
-            let r1 = (v1 + bias1).clampedByMasks(lo, hi)
+            var r0 = (v0 + bias0).clampedByMasks(lo, hi)
+            var r1 = (v1 + bias1).clampedByMasks(lo, hi)
             if columns == 16 {
+                if let residual {
+                    r0 += load8(residual + row * ldr); r1 += load8(residual + row * ldr + 8)
+                }
                 UnsafeMutableRawPointer(out).storeBytes(of: r0, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(out + 8).storeBytes(of: r1, as: SIMD8<Float>.self)
             } else {
-                for j in 0..<columns { out[j] = j < 8 ? r0[j] : r1[j - 8] }
+                for j in 0..<columns { out[j] = (j < 8 ? r0[j] : r1[j - 8]) + (residual?[row * ldr + j] ?? 0) }
             }
         }
         store(0, c00, c01)

@@ -26,6 +26,9 @@ enum BenchOpsMode: BenchMode {
             print("[" + objects.joined(separator: ",\n ") + "]")
         } else {
             print("tensor ops, \(threads) thread(s), best of ≥ \(seconds) s per kernel")
+            if threads > 1 {
+                print(String(format: "thread pool: %.2f µs per split (empty ranges)", OpBenchmark.poolRoundTrip(threads: threads, seconds: seconds)))
+            }
             print(OpBenchmark.table(rows))
         }
         return .ok
