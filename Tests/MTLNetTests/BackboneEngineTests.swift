@@ -36,6 +36,28 @@ final class BackboneEngineTests: XCTestCase {
                 let expected = reference(a, b, bias, m: m, k: k, n: n, act)
                 // Output rows 3 wider than n (a concatenation slice at offset 1), sentinels around.
                 let ldc = n + 3
+                // The fused residual add: rows 2 wider than n.
+                let ldr = n + 2
+                let residual = (0..<(m * ldr)).map { _ in rng.nextFloat(in: -1...1) }
+                var c = [Float](repeating: -99, count: m * ldc)
+                a.withUnsafeBufferPointer { pa in
+                    paddedBias.withUnsafeBufferPointer { pb in
+                        residual.withUnsafeBufferPointer { pr in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                packed.multiply(a: pa.baseAddress!, lda: k, rows: 0..<m, bias: pb.baseAddress!, activation: act,
+                                                c: pc.baseAddress! + 1, ldc: ldc, residual: pr.baseAddress!, ldr: ldr)
+                            }
+                        }
+                    }
+                }
+                for i in 0..<m {
+                    XCTAssertEqual(c[i * ldc], -99, "m\(m) k\(k) n\(n) residual: wrote left of the slice")
+                    for j in 0..<n {
+                        let want = expected[i * n + j] + residual[i * ldr + j]
+                        XCTAssertEqual(c[i * ldc + 1 + j], want, accuracy: 1e-4 * max(1, abs(want)) * Float(k).squareRoot(),
+                                       "m\(m) k\(k) n\(n) \(act) residual at \(i),\(j)")
+                    }
+                }
                 for split in [false, true] {
                     var c = [Float](repeating: -99, count: m * ldc)
                     a.withUnsafeBufferPointer { pa in
@@ -66,6 +88,41 @@ final class BackboneEngineTests: XCTestCase {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The residual add fused into the projection (MobileNetV2's blocks) gives what the separate add
+    /// gives; tapping the projection's own output (which turns the fusion off) returns it and the sum.
+    func testFusedResidualAddMatchesTappedProjection() throws {
+        let backbone = try Backbone.random(.keras(.mobilenetv2, alpha: 0.35), seed: 6)
+        var rng = SeededRandom(seed: 12)
+        let pixels = Tensor(randomUniform: [1, 64, 64, 3], in: 0...255, using: &rng)
+        let fused = try backbone.featureMaps(ofPixels: pixels, at: ["block_2_add"])
+        let unfused = try backbone.featureMaps(ofPixels: pixels, at: ["block_2_add", "block_2_project", "block_1_project"])
+        XCTAssertEqual(fused[0].scalars, unfused[0].scalars)
+        XCTAssertEqual(fused[1].scalars, unfused[1].scalars)
+        // block_2_add = block_1_project + block_2_project.
+        let sum = zip(unfused[2].scalars, unfused[3].scalars).map { $0 + $1 }
+        XCTAssertLessThanOrEqual(zip(sum, unfused[1].scalars).map { abs($0 - $1) }.max()!, 1e-5)
+    }
+
+    /// Every thread count cuts each layer into different tasks; the features stay the same.
+    func testThreadCountsOneToFourGiveTheSameFeatures() throws {
+        let saved = ThreadPool.shared.threadCount
+        defer { ThreadPool.shared.threadCount = saved }
+        for configuration in [BackboneConfiguration.keras(.mobilenet, alpha: 0.5), .keras(.mobilenetv2, alpha: 0.5),
+                              .keras(.inceptionv3)] {
+            let backbone = try Backbone.random(configuration, seed: 3)
+            var rng = SeededRandom(seed: 11)
+            let pixels = Tensor(randomUniform: [2, 96, 96, 3], in: 0...255, using: &rng)
+            ThreadPool.shared.threadCount = 1
+            let one = try backbone.features(ofPixels: pixels)
+            for threads in [2, 3, 4] {
+                ThreadPool.shared.threadCount = threads
+                let other = try backbone.features(ofPixels: pixels)
+                XCTAssertLessThanOrEqual(one.maxAbsDifference(other), 1e-5 * max(1, one.scalars.map(abs).max()!),
+                                         "\(configuration.architecture) at \(threads) threads")
             }
         }
     }

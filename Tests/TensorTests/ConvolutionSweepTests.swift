@@ -61,6 +61,43 @@ final class ConvolutionSweepTests: XCTestCase {
     }
 
     /// Shapes no specialised kernel handles fall back to the naive kernel (5×5, mixed strides).
+    /// `PackedDepthwise3x3` (weights packed once, any band of output rows) against the naive kernel:
+    /// channel counts around the 16-channel blocks and 256-channel tiles, both bodies (row-outer at ≤ 32
+    /// channels on wide rows), strides 1 and 2, same/valid/explicit padding, bands that split the rows.
+    func testPackedDepthwiseBandsAgainstNaive() {
+        var rng = SeededRandom(seed: 77)
+        for (h, w, c) in [(5, 7, 3), (9, 20, 16), (8, 33, 32), (6, 6, 40), (7, 5, 264), (4, 4, 1024)] {
+            for stride in [1, 2] {
+                for padding in [Padding.same, .valid, .explicit(top: 1, left: 1, bottom: 1, right: 1)] {
+                    let g = ConvGeometry(batch: 2, inHeight: h, inWidth: w, inChannels: c, outChannels: c,
+                                         kernelHeight: 3, kernelWidth: 3, strideHeight: stride, strideWidth: stride, padding: padding)
+                    let x = Tensor(randomUniform: g.inputShape, in: -1...1, using: &rng)
+                    let k = Tensor(randomUniform: [3, 3, c], in: -1...1, using: &rng)
+                    let b = Tensor(randomUniform: [c], in: -1...1, using: &rng)
+                    var want = Tensor(zeros: g.outputShape)
+                    want.scalars.withUnsafeMutableBufferPointer { o in
+                        Naive.depthwiseConv2d(input: x.scalars, weights: k.scalars, bias: b.scalars, output: o.baseAddress!,
+                                              geometry: g, activation: .relu6)
+                    }
+                    let packed = PackedDepthwise3x3(weights: k.scalars, bias: b.scalars, channels: c)
+                    XCTAssertTrue(packed.supports(g))
+                    let rows = g.batch * g.outHeight
+                    for bands in [1, 2, rows] {
+                        var got = Tensor(zeros: g.outputShape)
+                        got.scalars.withUnsafeMutableBufferPointer { o in
+                            for band in 0..<bands {
+                                packed.run(input: x.scalars, output: o.baseAddress!, geometry: g, activation: .relu6,
+                                           rows: (band * rows / bands)..<((band + 1) * rows / bands))
+                            }
+                        }
+                        XCTAssertLessThanOrEqual(got.maxAbsDifference(want), 1e-5,
+                                                 "\(h)×\(w)×\(c) s\(stride) \(padding) in \(bands) bands")
+                    }
+                }
+            }
+        }
+    }
+
     func testDepthwiseOtherShapesFallBack() {
         var rng = SeededRandom(seed: 9)
         for (kh, kw, sh, sw) in [(5, 5, 1, 1), (3, 3, 1, 2), (1, 1, 1, 1), (3, 1, 2, 1)] {

@@ -53,6 +53,41 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertTrue(allOnCaller)
     }
 
+    /// `forEachTask` runs every task once, gives concurrent tasks different thread indices in
+    /// `0..<threadCount`, and runs small work on the caller.
+    func testForEachTaskRunsEveryTaskOnceWithDistinctThreadIndices() {
+        let pool = ThreadPool(threadCount: 3)
+        defer { pool.threadCount = 1 }
+        for count in [1, 2, 5, 64, 1000] {
+            let hits = Mutex<[Int]>([Int](repeating: 0, count: count))
+            // Per thread index: tasks running right now (must never exceed 1).
+            let running = Mutex<[Int]>([0, 0, 0])
+            let clash = Atomic<Bool>(false), badIndex = Atomic<Bool>(false)
+            pool.forEachTask(count, cost: 1e9) { task, thread in
+                guard thread >= 0 && thread < 3 else { badIndex.store(true, ordering: .relaxed); return }
+                running.withLock { r in
+                    r[thread] += 1
+                    if r[thread] > 1 { clash.store(true, ordering: .relaxed) }
+                }
+                hits.withLock { $0[task] += 1 }
+                for _ in 0..<200 { _ = clash.load(ordering: .relaxed) }
+                running.withLock { $0[thread] -= 1 }
+            }
+            XCTAssertEqual(hits.withLock { $0 }, [Int](repeating: 1, count: count), "count \(count)")
+            XCTAssertFalse(clash.load(ordering: .relaxed), "two tasks ran at once with one thread index (count \(count))")
+            XCTAssertFalse(badIndex.load(ordering: .relaxed))
+        }
+        let caller = pthread_self()
+        var order: [Int] = []
+        var onCaller = true
+        pool.forEachTask(5, cost: 10) { task, thread in
+            order.append(task)
+            onCaller = onCaller && thread == 0 && pthread_equal(pthread_self(), caller) != 0
+        }
+        XCTAssertEqual(order, [0, 1, 2, 3, 4])
+        XCTAssertTrue(onCaller)
+    }
+
     /// `minimumItems` bounds the number of ranges.
     func testMinimumItems() {
         let pool = ThreadPool(threadCount: 4)

@@ -49,10 +49,12 @@ enum Kernels {
     /// `kH·kW·Cin` values (zeros for padding), matching HWIO weights seen as `[kH·kW·Cin, Cout]`.
     static func im2col(input: UnsafePointer<Float>, geometry g: ConvGeometry, firstPosition: Int, count: Int,
                        columns: UnsafeMutablePointer<Float>) {
-        let cin = g.inChannels, perImage = g.outHeight * g.outWidth
+        let cin = g.inChannels, perImage = g.outHeight * g.outWidth, run = g.kernelWidth * cin
         var dst = columns
-        for p in firstPosition..<(firstPosition + count) {
-            let n = p / perImage, oy = (p % perImage) / g.outWidth, ox = p % g.outWidth
+        // Position counters advance without a division per position (three divisions cost more than
+        // copying the 27 values of an RGB stem patch).
+        var n = firstPosition / perImage, oy = (firstPosition % perImage) / g.outWidth, ox = firstPosition % g.outWidth
+        for _ in 0..<count {
             let image = input + n * g.inHeight * g.inWidth * cin
             let x0 = ox * g.strideWidth - g.padLeft
             let columnsInside = x0 >= 0 && x0 + g.kernelWidth <= g.inWidth
@@ -61,13 +63,23 @@ enum Kernels {
                 let rowInside = iy >= 0 && iy < g.inHeight
                 if rowInside && columnsInside {
                     // The kernel row's taps are one contiguous run of kW·Cin floats (9 for the RGB stem).
-                    let src = image + (iy * g.inWidth + x0) * cin, run = g.kernelWidth * cin
-                    if run < 16 { for i in 0..<run { dst[i] = src[i] } } else { dst.update(from: src, count: run) }
+                    let src = image + (iy * g.inWidth + x0) * cin
+                    if run < 64 {
+                        var i = 0
+                        while i + 8 <= run {
+                            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                                        as: SIMD8<Float>.self)
+                            i += 8
+                        }
+                        while i < run { dst[i] = src[i]; i += 1 }
+                    } else {
+                        dst.update(from: src, count: run)
+                    }
                     dst += run
                     continue
                 }
                 for kx in 0..<g.kernelWidth {
-                    let ix = ox * g.strideWidth - g.padLeft + kx
+                    let ix = x0 + kx
                     if rowInside && ix >= 0 && ix < g.inWidth {
                         let src = image + (iy * g.inWidth + ix) * cin
                         // A few channels (the RGB input): a loop beats a memcpy call per pixel.
@@ -77,6 +89,11 @@ enum Kernels {
                     }
                     dst += cin
                 }
+            }
+            ox += 1
+            if ox == g.outWidth {
+                ox = 0; oy += 1
+                if oy == g.outHeight { oy = 0; n += 1 }
             }
         }
     }
