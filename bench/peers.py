@@ -153,6 +153,14 @@ def calibrate_batch_norms(net, size: int) -> None:
         bn.set_weights(weights)
 
 
+def pnnx_binary() -> Path:
+    """The self-contained pnnx executable. The wheel's `bin/pnnx` is a Python entry point that imports
+    torch (not installed: see --no-deps); the binary itself ships inside the package folder."""
+    for candidate in sorted(VENV.glob("lib/python*/site-packages/pnnx/pnnx")):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return VENV / "bin" / "pnnx"
+
 def convert(model: str, size: int) -> None:
     """Writes model.tflite, model.onnx, model.ncnn.{param,bin}, input.npy, keras.npy into model_dir."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -187,7 +195,7 @@ def convert(model: str, size: int) -> None:
     so.optimized_model_filepath = str(tmp / "model.onnx")
     ort.InferenceSession(str(tmp / "tf2onnx.onnx"), so, providers=["CPUExecutionProvider"])
 
-    pnnx = VENV / "bin" / "pnnx"
+    pnnx = pnnx_binary()
     # fp16=0: pnnx stores ncnn weights as fp16 by default, which alone puts ncnn ~2% off Keras;
     # ncnn converts weights to its own layout at load either way, so timing is the same.
     r = subprocess.run([str(pnnx), "model.onnx", f"inputshape=[1,3,{size},{size}]",

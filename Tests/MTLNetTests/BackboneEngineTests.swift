@@ -92,6 +92,38 @@ final class BackboneEngineTests: XCTestCase {
         }
     }
 
+    /// Weights that are exact halves (as read from the fp16 weight files) are kept in fp16: same results,
+    /// bit for bit, as the fp32 panels, in both loop orders (small and large B), with panel ranges and tails.
+    func testHalfPanelsGiveTheFloatPanelsResults() {
+        var rng = SeededRandom(seed: 43)
+        for (m, k, n) in [(7, 27, 17), (16, 320, 40), (40, 300, 250), (3, 1024, 48)] {
+            let a = (0..<(m * k)).map { _ in rng.nextFloat(in: -2...2) }
+            let b = (0..<(k * n)).map { _ in Float(Float16(rng.nextFloat(in: -2...2))) }
+            let half = PackedMatrix(b, k: k, n: n), full = PackedMatrix(b, k: k, n: n, allowingHalf: false)
+            XCTAssertTrue(half.storesHalf)
+            XCTAssertFalse(full.storesHalf)
+            XCTAssertEqual(half.unpacked(), b)
+            XCTAssertFalse(PackedMatrix(b.map { $0 + 1e-4 }, k: k, n: n).storesHalf, "values that are not halves stay fp32")
+            let bias = (0..<(half.panelCount * 16)).map { _ in rng.nextFloat(in: -1...1) }
+            func run(_ p: PackedMatrix) -> [Float] {
+                var c = [Float](repeating: 0, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    bias.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            let cut = p.panelCount / 2
+                            for range in [0..<cut, cut..<p.panelCount] {
+                                p.multiply(a: pa.baseAddress!, lda: k, rows: 0..<m, panelRange: range, bias: pb.baseAddress!,
+                                           activation: .relu, c: pc.baseAddress!, ldc: n)
+                            }
+                        }
+                    }
+                }
+                return c
+            }
+            XCTAssertEqual(run(half), run(full), "m\(m) k\(k) n\(n)")
+        }
+    }
+
     /// The residual add fused into the projection (MobileNetV2's blocks) gives what the separate add
     /// gives; tapping the projection's own output (which turns the fusion off) returns it and the sum.
     func testFusedResidualAddMatchesTappedProjection() throws {

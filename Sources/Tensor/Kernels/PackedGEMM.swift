@@ -6,15 +6,29 @@
 ///
 /// Micro-kernel: 6 rows × 16 columns = 12 `SIMD8` accumulators, one broadcast of A and two loads of B
 /// per k (fits the 16 vector registers of AVX2; NEON has 32).
+///
+/// Storage: when every value of B is exactly a half-precision number (weights read from the fp16
+/// weight files), the panels are kept in fp16 and widened one panel at a time into a small buffer
+/// (`vcvtph2ps` with F16C, `fcvtl` on NEON) that every row strip then reads: the same products, bit
+/// for bit, for half the bytes. Weights are
+/// the one operand streamed from L3 or DRAM on every forward (MobileNetV2 14 MB in fp32), and two
+/// threads share that bandwidth. Other matrices (random weights of benchmarks and tests) stay fp32.
 public struct PackedMatrix: Sendable {
-    /// `ceil(n/16)` panels of `[k][16]`, zero-padded past column n.
+    /// `ceil(n/16)` panels of `[k][16]`, zero-padded past column n, in fp32 — or empty when they are
+    /// in `halfPanels`.
     public let panels: [Float]
+    /// The same panels in fp16 when B is exactly representable in it; otherwise empty.
+    public let halfPanels: [Float16]
     public let k: Int, n: Int
 
     public static let panelWidth = 16
 
-    /// Packs a row-major `[k, n]` matrix (HWIO weights seen as `[kH·kW·Cin, Cout]`).
-    public init(_ b: [Float], k: Int, n: Int) {
+    /// Whether the panels are stored in fp16.
+    public var storesHalf: Bool { !halfPanels.isEmpty }
+
+    /// Packs a row-major `[k, n]` matrix (HWIO weights seen as `[kH·kW·Cin, Cout]`), in fp16 when
+    /// `allowingHalf` and every value converts to fp16 and back unchanged.
+    public init(_ b: [Float], k: Int, n: Int, allowingHalf: Bool = true) {
         precondition(b.count == k * n, "PackedMatrix: \(b.count) values for \(k)×\(n)")
         let w = PackedMatrix.panelWidth
         let panelCount = (n + w - 1) / w
@@ -26,7 +40,14 @@ public struct PackedMatrix: Sendable {
                 }
             }
         }
-        panels = p; self.k = k; self.n = n
+        self.k = k; self.n = n
+        if allowingHalf && !b.isEmpty && b.allSatisfy({ Float(Float16($0)) == $0 }) {
+            halfPanels = p.map { Float16($0) }
+            panels = []
+        } else {
+            panels = p
+            halfPanels = []
+        }
     }
 
     /// The row-major `[k, n]` matrix this was packed from.
@@ -36,7 +57,8 @@ public struct PackedMatrix: Sendable {
         for panel in 0..<panelCount {
             for kk in 0..<k {
                 for j in 0..<w where panel * w + j < n {
-                    b[kk * n + panel * w + j] = panels[(panel * k + kk) * w + j]
+                    let i = (panel * k + kk) * w + j
+                    b[kk * n + panel * w + j] = storesHalf ? Float(halfPanels[i]) : panels[i]
                 }
             }
         }
@@ -54,6 +76,33 @@ public struct PackedMatrix: Sendable {
                          residual: UnsafePointer<Float>? = nil, ldr: Int = 0) {
         let lo = SIMD8<Float>(repeating: activation == .linear ? -.infinity : 0)
         let hi = SIMD8<Float>(repeating: activation == .relu6 ? 6 : .infinity)
+        if storesHalf {
+            // Widen one panel at a time into a buffer that stays in L1/L2 while every strip of the rows reads
+            // it (converting inside the micro-kernel would need two more registers than AVX2 has).
+            let range = panelRange ?? 0..<panelCount
+            let w = PackedMatrix.panelWidth
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k * w) { buffer in
+                let wide = buffer.baseAddress!
+                halfPanels.withUnsafeBufferPointer { pb in
+                    for panel in range {
+                        let half = pb.baseAddress! + panel * k * w
+                        for i in stride(from: 0, to: k * w, by: 8) {
+                            UnsafeMutableRawPointer(wide + i).storeBytes(of: Float16.load8(half + i), as: SIMD8<Float>.self)
+                        }
+                        var r = rows.lowerBound
+                        while r < rows.upperBound {
+                            let count = min(6, rows.upperBound - r)
+                            PackedMatrix.tile6x16(a: a + r * lda, lda: lda, rowCount: count, k: k, b: UnsafePointer(wide),
+                                                  bias: bias + panel * w, columns: min(w, n - panel * w), lo: lo, hi: hi,
+                                                  c: c + r * ldc + panel * w, ldc: ldc,
+                                                  residual: residual.map { $0 + r * ldr + panel * w }, ldr: ldr)
+                            r += count
+                        }
+                    }
+                }
+            }
+            return
+        }
         let w = PackedMatrix.panelWidth
         panels.withUnsafeBufferPointer { pb in
             let packed = pb.baseAddress!
@@ -157,5 +206,13 @@ extension SIMD8 where Scalar == Float {
     @inline(__always)
     mutating func addProduct(_ a: SIMD8<Float>, _ b: SIMD8<Float>) {
         self = self.addingProduct(a, b)
+    }
+}
+
+extension Float16 {
+    /// 8 halves widened to floats (one `vcvtph2ps` from memory with F16C, `fcvtl` pairs on NEON).
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float16>) -> SIMD8<Float> {
+        SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float16>.self))
     }
 }
