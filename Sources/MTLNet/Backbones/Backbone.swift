@@ -68,6 +68,16 @@ public final class Backbone {
 
     /// Loads a converted weight file (`tools/convert_*.py`). Errors name the file and the problem.
     public convenience init(contentsOf path: String, inputSize: Int = 128) throws {
+        let (configuration, graph, classifier, metadata) = try Backbone.load(path)
+        // Hashed once the loading mapping is gone: two mappings of the file at once would both count in
+        // the peak resident memory (InceptionV3's file is 44 MB).
+        let digest = try MappedFile.sha256(path: path)
+        self.init(configuration: configuration, graph: graph, classifier: classifier, source: path,
+                  metadata: metadata, weightsSHA256: digest, inputSize: max(inputSize, configuration.architecture.minimumInputSize))
+    }
+
+    private static func load(_ path: String) throws
+        -> (BackboneConfiguration, InferenceGraph, (Tensor, Tensor)?, [String: Any]) {
         let file = try WeightFile(path: path)
         let configuration: BackboneConfiguration
         let graph: InferenceGraph
@@ -85,9 +95,7 @@ public final class Backbone {
             }
             classifier = (w, try file.tensor("classifier.bias", shape: [w.shape[1]]))
         }
-        let digest = try MappedFile.sha256(path: path)
-        self.init(configuration: configuration, graph: graph, classifier: classifier, source: path,
-                  metadata: file.metadata, weightsSHA256: digest, inputSize: max(inputSize, configuration.architecture.minimumInputSize))
+        return (configuration, graph, classifier, file.metadata)
     }
 
     /// Random parameters drawn from `seed` (see `SeededParameters`); for benchmarks and tests.
