@@ -1,13 +1,17 @@
 import Tensor
 
-/// The graph's layer kernels: each splits its output into `threads` slices on the shared pool and
-/// calls the Tensor module's kernels (sgemm, depthwise) on each slice. Outputs may be a channel slice
+/// The graph's layer kernels: each cuts its output into tasks for the shared pool and calls the Tensor
+/// module's kernels (packed GEMM, depthwise) on each. Outputs may be a channel slice
 /// of a wider map (`outputStride` floats per position) so that concatenations cost nothing.
 enum Kernels {
-    /// Work (flops) below which a layer runs on the calling thread. Lower than the pool's default:
-    /// layers follow each other closely, so the pool's workers are still spinning (awake) when the
-    /// next layer starts, and splitting pays from a few tens of microseconds of work.
-    static let inlineCost: Double = 2e6
+    /// Work (flops) below which a layer runs on the calling thread: about 5 µs of it. Handing out tasks
+    /// costs well under a microsecond (the workers spin between the layers of a forward and take tasks as
+    /// they come, see `ThreadPool.forEachTask`), so only layers this small gain nothing from a second
+    /// thread. Per kernel, since their speeds differ: the packed GEMM runs ~100 GFLOP/s on one core, the
+    /// depthwise kernels ~30, pooling and adds ~10 (counting one flop per window element).
+    static let inlineCost: Double = 5e5
+    static let depthwiseInlineCost: Double = 1.5e5
+    static let elementwiseInlineCost: Double = 5e4
 
     /// k×k convolution as a packed GEMM with the bias and activation fused (and, with `residual`, a
     /// residual add: `output = activation(conv + bias) + residual`): 1×1 stride-1 layers multiply the
@@ -106,7 +110,7 @@ enum Kernels {
         let rows = g.batch * g.outHeight, c = g.inChannels
         let cost = 2.0 * Double(rows * g.outWidth) * Double(layer.macsPerPosition)
         // A few bands per thread so that a late thread takes fewer; never bands of less than a row.
-        let bands = cost < inlineCost ? 1 : min(rows, threads * 4)
+        let bands = cost < depthwiseInlineCost ? 1 : min(rows, threads * 4)
         if let packed, packed.supports(g) {
             pool.forEachTask(bands, inlineCost: 0) { band, _ in
                 packed.run(input: input, output: output, geometry: g, activation: layer.activation,
@@ -146,7 +150,7 @@ enum Kernels {
                      output: UnsafeMutablePointer<Float>, outputStride: Int, threads: Int, pool: ThreadPool) {
         let rows = g.batch * g.outHeight, c = g.inChannels
         let cost = Double(rows * g.outWidth * g.kernelHeight * g.kernelWidth * c)
-        pool.parallelFor(rows, cost: cost, inlineCost: inlineCost) { range in
+        pool.parallelFor(rows, cost: cost, inlineCost: elementwiseInlineCost) { range in
             for r in range {
                 let n = r / g.outHeight, oy = r % g.outHeight
                 let y0 = Swift.max(oy * g.strideHeight - g.padTop, 0)
@@ -178,7 +182,7 @@ enum Kernels {
     /// `output = a + b` over `count` values.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                     count: Int, threads: Int, pool: ThreadPool) {
-        pool.parallelFor(threads, cost: Double(count) * 4, inlineCost: inlineCost) { range in
+        pool.parallelFor(threads, cost: Double(count), inlineCost: elementwiseInlineCost) { range in
             for slice in range {
                 let i0 = slice * count / threads, i1 = (slice + 1) * count / threads
                 for i in i0..<i1 { output[i] = a[i] + b[i] }
