@@ -33,7 +33,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// never starts would leave `resize` waiting for it forever.
     public static let maximumThreadCount = 64
 
-    /// How long an idle worker spins before it parks (nanoseconds). May be set from any thread
+    /// How long an idle worker spins before it parks (nanoseconds of its own CPU time, not wall time: on
+    /// a loaded machine a worker preempted for a while must not park as soon as it runs again, since a
+    /// parked worker is woken onto the caller's core and then waits there while the caller takes every
+    /// task). May be set from any thread
     /// (workers read it while spinning, hence the atomic).
     public var spinNanoseconds: UInt64 {
         get { spinLimit.load(ordering: .relaxed) }
@@ -170,16 +173,23 @@ public final class ThreadPool: @unchecked Sendable {
         jobBody!(lower..<upper, thread)
     }
 
+    /// CPU time of the calling thread.
+    static func cpuNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
+
     /// `seen` is the generation when the worker was created: a job published before the thread got
     /// to run (likely on a loaded machine) must still be picked up.
     private func workerLoop(seen initial: Int, index: Int) {
         var seen = initial
         while true {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = ThreadPool.cpuNanoseconds()
             var spins = 0
             while generation.load(ordering: .acquiring) == seen && !stopping.load(ordering: .relaxed) {
                 spins += 1
-                if spins & 255 == 0 && DispatchTime.now().uptimeNanoseconds - start > spinNanoseconds { break }
+                if spins & 1023 == 0 && ThreadPool.cpuNanoseconds() - start > spinNanoseconds { break }
             }
             if generation.load(ordering: .acquiring) == seen && !stopping.load(ordering: .relaxed) {
                 pthread_mutex_lock(&mutex)
