@@ -76,6 +76,26 @@ public struct PackedMatrix: Sendable {
                          residual: UnsafePointer<Float>? = nil, ldr: Int = 0) {
         let lo = SIMD8<Float>(repeating: activation == .linear ? -.infinity : 0)
         let hi = SIMD8<Float>(repeating: activation == .relu6 ? 6 : .infinity)
+        if storesHalf && rows.count <= 16 {
+            // Few rows (the 4 × 4 and 2 × 2 maps at the end of the networks, where the weights dominate): widening
+            // a panel would cost a third of the work it serves; 4-row tiles read the halves directly.
+            let range = panelRange ?? 0..<panelCount
+            let w = PackedMatrix.panelWidth
+            halfPanels.withUnsafeBufferPointer { pb in
+                for panel in range {
+                    var r = rows.lowerBound
+                    while r < rows.upperBound {
+                        let count = min(4, rows.upperBound - r)
+                        PackedMatrix.tile4x16(a: a + r * lda, lda: lda, rowCount: count, k: k, b: pb.baseAddress! + panel * k * w,
+                                              bias: bias + panel * w, columns: min(w, n - panel * w), lo: lo, hi: hi,
+                                              c: c + r * ldc + panel * w, ldc: ldc,
+                                              residual: residual.map { $0 + r * ldr + panel * w }, ldr: ldr)
+                        r += count
+                    }
+                }
+            }
+            return
+        }
         if storesHalf {
             // Widen one panel at a time into a buffer that stays in L1/L2 while every strip of the rows reads
             // it (converting inside the micro-kernel would need two more registers than AVX2 has).
@@ -190,6 +210,52 @@ public struct PackedMatrix: Sendable {
         if rowCount > 3 { store(3, c30, c31) }
         if rowCount > 4 { store(4, c40, c41) }
         if rowCount > 5 { store(5, c50, c51) }
+    }
+}
+
+extension PackedMatrix {
+    /// One tile of up to 4 rows × 16 columns reading fp16 panels directly: 8 accumulators, so the two
+    /// widened B vectors and the broadcast fit in registers (a 6-row tile would spill with AVX2).
+    @inline(__always)
+    static func tile4x16(a: UnsafePointer<Float>, lda: Int, rowCount: Int, k: Int, b: UnsafePointer<Float16>,
+                         bias: UnsafePointer<Float>, columns: Int, lo: SIMD8<Float>, hi: SIMD8<Float>,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>?, ldr: Int) {
+        let a0 = a, a1 = a + min(1, rowCount - 1) * lda, a2 = a + min(2, rowCount - 1) * lda, a3 = a + min(3, rowCount - 1) * lda
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var bp = b
+        for kk in 0..<k {
+            let b0 = Float16.load8(bp), b1 = Float16.load8(bp + 8)
+            bp += 16
+            var x = SIMD8<Float>(repeating: a0[kk])
+            c00.addProduct(x, b0); c01.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a1[kk])
+            c10.addProduct(x, b0); c11.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a2[kk])
+            c20.addProduct(x, b0); c21.addProduct(x, b1)
+            x = SIMD8<Float>(repeating: a3[kk])
+            c30.addProduct(x, b0); c31.addProduct(x, b1)
+        }
+        let bias0 = load8(bias), bias1 = load8(bias + 8)
+        @inline(__always)
+        func store(_ row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
+            let out = c + row * ldc
+            var r0 = (v0 + bias0).clampedByMasks(lo, hi)
+            var r1 = (v1 + bias1).clampedByMasks(lo, hi)
+            if columns == 16 {
+                if let residual {
+                    r0 += load8(residual + row * ldr); r1 += load8(residual + row * ldr + 8)
+                }
+                UnsafeMutableRawPointer(out).storeBytes(of: r0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(out + 8).storeBytes(of: r1, as: SIMD8<Float>.self)
+            } else {
+                for j in 0..<columns { out[j] = (j < 8 ? r0[j] : r1[j - 8]) + (residual?[row * ldr + j] ?? 0) }
+            }
+        }
+        store(0, c00, c01)
+        if rowCount > 1 { store(1, c10, c11) }
+        if rowCount > 2 { store(2, c20, c21) }
+        if rowCount > 3 { store(3, c30, c31) }
     }
 }
 
