@@ -186,34 +186,49 @@ public struct PackedMatrix: Sendable {
             x = SIMD8<Float>(repeating: a5[kk])
             c50.addProduct(x, b0); c51.addProduct(x, b1)
         }
-        // Bias beyond `columns` is never stored, so reading 16 is only safe with a padded bias:
-        // callers pass biases padded to a multiple of 16.
-        let bias0 = load8(bias), bias1 = load8(bias + 8)
-        @inline(__always)
-        func store(_ row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
-            let out = c + row * ldc
-            var r0 = (v0 + bias0).clampedByMasks(lo, hi)
-            var r1 = (v1 + bias1).clampedByMasks(lo, hi)
-            if columns == 16 {
-                if let residual {
-                    r0 += load8(residual + row * ldr); r1 += load8(residual + row * ldr + 8)
-                }
-                UnsafeMutableRawPointer(out).storeBytes(of: r0, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(out + 8).storeBytes(of: r1, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<columns { out[j] = (j < 8 ? r0[j] : r1[j - 8]) + (residual?[row * ldr + j] ?? 0) }
-            }
-        }
-        store(0, c00, c01)
-        if rowCount > 1 { store(1, c10, c11) }
-        if rowCount > 2 { store(2, c20, c21) }
-        if rowCount > 3 { store(3, c30, c31) }
-        if rowCount > 4 { store(4, c40, c41) }
-        if rowCount > 5 { store(5, c50, c51) }
+        storeTile(((c00, c01), (c10, c11), (c20, c21), (c30, c31), (c40, c41), (c50, c51)), rowCount: rowCount, bias: bias,
+                  columns: columns, lo: lo, hi: hi, c: c, ldc: ldc, residual: residual, ldr: ldr)
     }
 }
 
 extension PackedMatrix {
+    typealias TileRow = (SIMD8<Float>, SIMD8<Float>)
+
+    /// Stores the first `rowCount` (≤ 6) rows of a tile's accumulators.
+    @inline(__always)
+    static func storeTile(_ t: (TileRow, TileRow, TileRow, TileRow, TileRow, TileRow), rowCount: Int, bias: UnsafePointer<Float>,
+                          columns: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                          residual: UnsafePointer<Float>?, ldr: Int) {
+        @inline(__always)
+        func store(_ row: Int, _ v: TileRow) {
+            storeRow(v.0, v.1, bias: bias, columns: columns, lo: lo, hi: hi, out: c + row * ldc,
+                     residual: residual.map { $0 + row * ldr })
+        }
+        store(0, t.0)
+        if rowCount > 1 { store(1, t.1) }
+        if rowCount > 2 { store(2, t.2) }
+        if rowCount > 3 { store(3, t.3) }
+        if rowCount > 4 { store(4, t.4) }
+        if rowCount > 5 { store(5, t.5) }
+    }
+
+    /// Stores one tile row: `activation(v + bias)` (+ the residual row), 16 columns or the last `columns`.
+    /// Bias beyond `columns` is never stored, so reading 16 is only safe with a padded bias: callers pass
+    /// biases padded to a multiple of 16.
+    @inline(__always)
+    static func storeRow(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, bias: UnsafePointer<Float>, columns: Int,
+                         lo: SIMD8<Float>, hi: SIMD8<Float>, out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+        var r0 = (v0 + load8(bias)).clampedByMasks(lo, hi)
+        var r1 = (v1 + load8(bias + 8)).clampedByMasks(lo, hi)
+        if columns == 16 {
+            if let residual { r0 += load8(residual); r1 += load8(residual + 8) }
+            UnsafeMutableRawPointer(out).storeBytes(of: r0, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + 8).storeBytes(of: r1, as: SIMD8<Float>.self)
+        } else {
+            for j in 0..<columns { out[j] = (j < 8 ? r0[j] : r1[j - 8]) + (residual?[j] ?? 0) }
+        }
+    }
+
     /// One tile of up to 4 rows × 16 columns reading fp16 panels directly: 8 accumulators, so the two
     /// widened B vectors and the broadcast fit in registers (a 6-row tile would spill with AVX2).
     @inline(__always)
@@ -236,26 +251,9 @@ extension PackedMatrix {
             x = SIMD8<Float>(repeating: a3[kk])
             c30.addProduct(x, b0); c31.addProduct(x, b1)
         }
-        let bias0 = load8(bias), bias1 = load8(bias + 8)
-        @inline(__always)
-        func store(_ row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
-            let out = c + row * ldc
-            var r0 = (v0 + bias0).clampedByMasks(lo, hi)
-            var r1 = (v1 + bias1).clampedByMasks(lo, hi)
-            if columns == 16 {
-                if let residual {
-                    r0 += load8(residual + row * ldr); r1 += load8(residual + row * ldr + 8)
-                }
-                UnsafeMutableRawPointer(out).storeBytes(of: r0, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(out + 8).storeBytes(of: r1, as: SIMD8<Float>.self)
-            } else {
-                for j in 0..<columns { out[j] = (j < 8 ? r0[j] : r1[j - 8]) + (residual?[row * ldr + j] ?? 0) }
-            }
-        }
-        store(0, c00, c01)
-        if rowCount > 1 { store(1, c10, c11) }
-        if rowCount > 2 { store(2, c20, c21) }
-        if rowCount > 3 { store(3, c30, c31) }
+        let unused = (SIMD8<Float>(), SIMD8<Float>())
+        storeTile(((c00, c01), (c10, c11), (c20, c21), (c30, c31), unused, unused), rowCount: rowCount, bias: bias,
+                  columns: columns, lo: lo, hi: hi, c: c, ldc: ldc, residual: residual, ldr: ldr)
     }
 }
 
