@@ -45,8 +45,15 @@ public struct PackedDepthwise3x3: Sendable {
                     return
                 }
                 packed.withUnsafeBufferPointer { p in
-                    depthwise3x3Pixels(input: input, weights: w.baseAddress!, bias: b.baseAddress!, output: output, geometry: g,
-                                       activation: activation, stride: g.strideHeight, rows: rows, packedWeights: p.baseAddress!)
+                    // The stride as a literal: the body is specialised for it (at stride 1 neighbouring outputs share
+                    // six of their nine tap pointers, which the compiler then loads once).
+                    if g.strideHeight == 1 {
+                        depthwise3x3Pixels(input: input, weights: w.baseAddress!, bias: b.baseAddress!, output: output, geometry: g,
+                                           activation: activation, stride: 1, rows: rows, packedWeights: p.baseAddress!)
+                    } else {
+                        depthwise3x3Pixels(input: input, weights: w.baseAddress!, bias: b.baseAddress!, output: output, geometry: g,
+                                           activation: activation, stride: 2, rows: rows, packedWeights: p.baseAddress!)
+                    }
                 }
             }
         }
