@@ -99,9 +99,12 @@ public final class Backbone {
     }
 
     /// Random parameters drawn from `seed` (see `SeededParameters`); for benchmarks and tests.
-    public static func random(_ configuration: BackboneConfiguration, seed: UInt64 = 1, inputSize: Int = 128) throws -> Backbone {
+    /// `halfPrecisionKernels`: kernels rounded to fp16 as in the weight files (benchmarks).
+    public static func random(_ configuration: BackboneConfiguration, seed: UInt64 = 1, inputSize: Int = 128,
+                              halfPrecisionKernels: Bool = false) throws -> Backbone {
         let source = SeededParameters(seed: seed, epsilon: configuration.batchNormEpsilon,
-                                      batchNormScale: configuration.architecture != .inceptionv3)
+                                      batchNormScale: configuration.architecture != .inceptionv3,
+                                      halfPrecisionKernels: halfPrecisionKernels)
         let graph = try buildGraph(configuration, source: source)
         return Backbone(configuration: configuration, graph: graph, classifier: nil, source: "random (seed \(seed))",
                         metadata: [:], weightsSHA256: "random-seed-\(seed)", inputSize: max(inputSize, configuration.architecture.minimumInputSize))

@@ -15,9 +15,13 @@ public struct SeededParameters: ConvParameterSource {
     public let seed: UInt64
     public let epsilon: Float
     public let batchNormScale: Bool
+    /// Round the folded kernels to fp16, as the converters store weight files (then the engine keeps
+    /// them in fp16 like a file's: benchmarks without a file measure what a file would run).
+    public let halfPrecisionKernels: Bool
 
-    public init(seed: UInt64, epsilon: Float, batchNormScale: Bool) {
+    public init(seed: UInt64, epsilon: Float, batchNormScale: Bool, halfPrecisionKernels: Bool = false) {
         self.seed = seed; self.epsilon = epsilon; self.batchNormScale = batchNormScale
+        self.halfPrecisionKernels = halfPrecisionKernels
     }
 
     public func parameters(for layer: ConvLayer, ordinal: Int) throws -> ConvParameters {
@@ -33,8 +37,10 @@ public struct SeededParameters: ConvParameterSource {
         }
         let gamma = batchNormScale ? draw(0.5...1.5) : nil
         let beta = draw(-0.2...0.2), mean = draw(-0.2...0.2), variance = draw(0.5...1.5)
-        return .foldingBatchNorm(weights: w, outChannels: layer.outChannels, gamma: gamma, beta: beta,
-                                 mean: mean, variance: variance, epsilon: epsilon)
+        var folded = ConvParameters.foldingBatchNorm(weights: w, outChannels: layer.outChannels, gamma: gamma, beta: beta,
+                                                     mean: mean, variance: variance, epsilon: epsilon)
+        if halfPrecisionKernels { folded.weights = folded.weights.map { Float(Float16($0)) } }
+        return folded
     }
 }
 

@@ -5,8 +5,8 @@ import Tensor
 
 /// `facecli bench --backbone NAME`: forward-pass latency of one backbone (batch of `--batch` images of
 /// `--input`² pixels), frames/s, GFLOP/s from the model's multiply-accumulates, and peak memory.
-/// Uses `Weights/NAME.fcw` (found as `WeightsLocation` finds it, or `--weights`) when present, else seeded random weights — the speed is
-/// the same — and says which.
+/// Uses `Weights/NAME.fcw` (found as `WeightsLocation` finds it, or `--weights`) when present, else seeded random weights
+/// rounded to fp16 as the files store them — the speed is the same — and says which.
 enum BenchBackboneMode: BenchMode {
     static let selector = OptionSpec.value("backbone", "name", help: "Benchmark a backbone: mobilenet, mobilenetv2 or inceptionv3.")
     static let options: [OptionSpec] = [
@@ -37,7 +37,8 @@ enum BenchBackboneMode: BenchMode {
         } else {
             let path = "Weights/\(name).fcw"
             let configuration: BackboneConfiguration = architecture == .inceptionv3 ? .inception2015 : .keras(architecture)
-            backbone = try Backbone.random(configuration, seed: 1, inputSize: input)
+            // Kernels rounded to fp16 like the weight files', so that the engine runs what a file would.
+            backbone = try Backbone.random(configuration, seed: 1, inputSize: input, halfPrecisionKernels: true)
             note = architecture == .inceptionv3
                 ? "no \(path) (make it with: python3 tools/convert_inceptionv3.py); same speed"
                 : "no \(path); same speed"
@@ -61,7 +62,7 @@ enum BenchBackboneMode: BenchMode {
         let fps = Double(batch) * 1000 / median
         let gflops = 2 * Double(macs) * Double(batch) / (median * 1e6)
         let rss = peakResidentMegabytes()
-        let weights = backbone.isRandom ? "random (seed 1)" : backbone.source
+        let weights = backbone.isRandom ? "random (seed 1, fp16 kernels)" : backbone.source
         if json {
             func q(_ s: String) -> String {
                 "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
