@@ -8,6 +8,10 @@ import Tensor
 /// A trained model with its person gallery, as prediction uses it: aligned face crops →
 /// backbone features → head probabilities per task, and for the person task the open-set
 /// decision (a trained person, an enrolled person, or `unknown`).
+///
+/// Thread safety: `scores`, `predictions` and `crops` may be called from several threads at once
+/// (the backbone and the model serialise their own calls, see `MultiTaskModel`); set `gallery`
+/// and `unknownThreshold` before sharing the classifier, not while other threads predict.
 public final class OpenSetClassifier {
     public let modelPath: String
     public let model: MultiTaskModel
