@@ -181,3 +181,37 @@ private final class TemporaryFolder {
         try data.write(to: URL(fileURLWithPath: full))
     }
 }
+
+/// Model files written before later `ModelInfo` fields existed still load, with neutral values.
+final class ModelMigrationTests: XCTestCase {
+    func testModelWithoutLaterFieldsLoadsWithNeutralDefaults() throws {
+        var settings = TrainingSettings.standard
+        settings.testTimeFlip = true; settings.unfreeze = 0
+        let info = ModelInfo(backbone: .init(name: "mean-colour", weightsSHA256: String(repeating: "0", count: 64), featureCount: 3),
+                             inputSize: 8, normalization: "x / 255", preprocessing: "aligned",
+                             tasks: [TaskInfo(name: "person", labels: ["a", "b"])], hidden: 4, dropout: 0.5, settings: settings,
+                             testSplit: [], history: [])
+        let head = MultiTaskHead(featureCount: 3, hidden: 4, classCounts: [2], seed: 1)
+        let folder = try TemporaryFolder()
+        let current = folder.path + "/current.fcw", old = folder.path + "/old.fcw"
+        try MultiTaskModel(info: info, head: head).save(to: current)
+        // The same file as the first format-1 models wrote it: no test-time flip, no fine-tuning fields.
+        let file = try WeightFile(path: current)
+        var metadata = file.metadata
+        var stored = try XCTUnwrap(metadata["settings"] as? [String: Any])
+        for key in ["test_time_flip", "unfreeze", "tail_learning_rate_factor"] { XCTAssertNotNil(stored.removeValue(forKey: key), key) }
+        metadata["settings"] = stored
+        metadata["unfrozen"] = nil
+        try WeightFile.write(path: old, tensors: try file.names.map { ($0, try file.tensor($0)) }, metadata: metadata)
+
+        let loaded = try MultiTaskModel(path: old)
+        XCTAssertFalse(loaded.info.settings.testTimeFlip)
+        XCTAssertEqual(loaded.info.settings.unfreeze, 0)
+        XCTAssertEqual(loaded.info.settings.tailLearningRateFactor, 0.1)
+        XCTAssertNil(loaded.info.unfrozen)
+        XCTAssertEqual(loaded.head.snapshot(), head.snapshot())
+        var expected = info.settings
+        expected.testTimeFlip = false
+        XCTAssertEqual(loaded.info.settings, expected, "every other setting as written")
+    }
+}

@@ -57,8 +57,9 @@ extension TrainingSettings {
         case augmentViews, seed, testFraction, validationFraction, unfreeze, tailLearningRateFactor, testTimeFlip
     }
 
-    /// Fields added after the first model files (`unfreeze`, `tail_learning_rate_factor`) take
-    /// their neutral values when absent, so those files still load.
+    /// Fields added after the first model files take their neutral values when absent, so those
+    /// files still load: `test_time_flip` false (they were evaluated without it), `unfreeze` 0,
+    /// `tail_learning_rate_factor` 0.1 (unused without unfrozen blocks).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         preset = try c.decode(String.self, forKey: .preset)
@@ -78,6 +79,6 @@ extension TrainingSettings {
         validationFraction = try c.decode(Double.self, forKey: .validationFraction)
         unfreeze = try c.decodeIfPresent(Int.self, forKey: .unfreeze) ?? 0
         tailLearningRateFactor = try c.decodeIfPresent(Float.self, forKey: .tailLearningRateFactor) ?? 0.1
-        testTimeFlip = try c.decode(Bool.self, forKey: .testTimeFlip)
+        testTimeFlip = try c.decodeIfPresent(Bool.self, forKey: .testTimeFlip) ?? false
     }
 }
