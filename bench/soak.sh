@@ -36,6 +36,7 @@ soak() {
   # The same path N times: one process, N frames. Each output line marks one finished frame.
   args=("$command" ${threads:+--threads "$threads"})
   for ((i = 0; i < frames; i++)); do args+=("$image"); done
+  : > "$work/out"   # exists before the sampling loop counts its lines
   "$binary" "${args[@]}" > "$work/out" 2> "$work/err" &
   pid=$!
   start=$(date +%s.%N)
