@@ -8,27 +8,35 @@ import Tensor
 /// multiple of 16 (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the real channel count.
 ///
 /// Dispatch: 3×3 layers with ≥ 8 input channels (all but the first of each network) run
-/// `WinogradConv3x3F2` (2.25× fewer multiplications); the rest `DirectConvPReLU`.
+/// `WinogradConv3x3F2` (2.25× fewer multiplications), P-Net's linear 1×1 head `Conv1x1Out8`,
+/// the rest `DirectConvPReLU`.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
     let weights: [Float]   // [k, k, Cin, P], P = DirectConvPReLU.paddedChannels(Cout)
     let bias: [Float]      // [P]
-    let alpha: [Float]     // [P]
+    let alpha: [Float]?    // [P], nil: linear
     /// `weights` transformed for `WinogradConv3x3F2` (`[16, Cin, P]`) when that kernel applies.
     let winograd: [Float]?
 
     init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String) throws {
+        try self.init(kernel: kernel, inChannels: inChannels, outChannels: outChannels,
+                      weights: file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars,
+                      bias: file.tensor("\(prefix).bias", shape: [outChannels]).scalars,
+                      alpha: file.tensor("\(prelu).alpha", shape: [outChannels]).scalars)
+    }
+
+    /// weights `[k, k, Cin, Cout]`, bias `[Cout]`, alpha `[Cout]` or nil (no PReLU: a linear layer).
+    init(kernel: Int, inChannels: Int, outChannels: Int, weights w: [Float], bias: [Float], alpha: [Float]?) {
         let stored = DirectConvPReLU.paddedChannels(outChannels)
         self.kernel = kernel; self.inChannels = inChannels; self.outChannels = outChannels
-        let w = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
         var padded = [Float](repeating: 0, count: kernel * kernel * inChannels * stored)
         for row in 0..<(kernel * kernel * inChannels) {
             for o in 0..<outChannels { padded[row * stored + o] = w[row * outChannels + o] }
         }
         let zeros = [Float](repeating: 0, count: stored - outChannels)
         weights = padded
-        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + zeros
-        alpha = try file.tensor("\(prelu).alpha", shape: [outChannels]).scalars + zeros
+        self.bias = bias + zeros
+        self.alpha = alpha.map { $0 + zeros }
         winograd = kernel == 3 && inChannels >= 8
             ? WinogradConv3x3F2.transformWeights(padded, inChannels: inChannels, outChannels: stored) : nil
     }
@@ -41,9 +49,10 @@ struct ConvPReLU {
     /// input `[1, H, W, Cin]` → this convolution followed by a 2×2 stride-2 ceil-mode max pool,
     /// fused (`DirectConvPReLU.runPool2x2`).
     func pooled(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        precondition(alpha != nil, "ConvPReLU.pooled: the fused pool needs the PReLU")
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                alpha.withUnsafeBufferPointer { a in
+                alpha!.withUnsafeBufferPointer { a in
                     DirectConvPReLU.runPool2x2(input: input, weights: w.baseAddress!, bias: b.baseAddress!,
                                                alpha: a.baseAddress!, output: output, geometry: g)
                 }
@@ -55,22 +64,34 @@ struct ConvPReLU {
     func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
                         scratch: FloatBuffer) {
         bias.withUnsafeBufferPointer { b in
-            alpha.withUnsafeBufferPointer { a in
-                if let winograd, WinogradConv3x3F2.applies(g) {
+            withOptionalPointer(alpha) { a in
+                if a == nil, Conv1x1Out8.applies(g) {
+                    weights.withUnsafeBufferPointer { w in
+                        Conv1x1Out8.run(input: input, weights: w.baseAddress!, weightStride: bias.count, bias: b.baseAddress!,
+                                        output: output, geometry: g)
+                    }
+                } else if let winograd, WinogradConv3x3F2.applies(g) {
                     let s = scratch.reserve(WinogradConv3x3F2.scratchCount(inChannels: inChannels))
                     winograd.withUnsafeBufferPointer { u in
-                        WinogradConv3x3F2.run(input: input, weights: u.baseAddress!, bias: b.baseAddress!, alpha: a.baseAddress!,
+                        WinogradConv3x3F2.run(input: input, weights: u.baseAddress!, bias: b.baseAddress!, alpha: a,
                                               output: output, geometry: g, scratch: s)
                     }
                 } else {
                     weights.withUnsafeBufferPointer { w in
-                        DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a.baseAddress!,
+                        DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a,
                                             output: output, geometry: g)
                     }
                 }
             }
         }
     }
+}
+
+/// `body` with the array's storage, or with nil.
+@inline(__always)
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// A dense layer `[In, Out]` with an optional PReLU.
@@ -129,6 +150,16 @@ func poolGeometry(batch: Int, height: Int, width: Int, channels: Int, kernel: In
                  kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride, ceilMode: true)
 }
 
+/// Max pooling by shape: the 3×3 stride-2 pools (R-Net, O-Net) through `MaxPool3x3Stride2`, the
+/// others through `Ops.maxPool2d`.
+func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    if MaxPool3x3Stride2.applies(g) {
+        MaxPool3x3Stride2.run(input: input, output: output, geometry: g)
+    } else {
+        Ops.maxPool2d(input: input, output: output, geometry: g)
+    }
+}
+
 /// Face probability from two logits: softmax's second entry.
 @inline(__always)
 func faceProbability(_ background: Float, _ face: Float) -> Float {
@@ -162,7 +193,7 @@ func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Fl
     for (k, stage) in stages.enumerated() {
         stage.conv(source, current, convs[k], scratch: buffers.scratch)
         if let p = pools[k] {
-            Ops.maxPool2d(input: current, output: other, geometry: p)
+            maxPool(current, other, p)
             swap(&current, &other)
         }
         source = UnsafePointer(current)
@@ -176,8 +207,8 @@ func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Fl
 /// one cell per 12×12 window at stride 2.
 struct PNet {
     let conv1: ConvPReLU, conv2: ConvPReLU, conv3: ConvPReLU
-    /// The two 1×1 heads (conv4_1, conv4_2) as one dense layer over the `outH·outW` positions.
-    let head: DensePReLU
+    /// The two 1×1 heads (conv4_1, conv4_2) as one linear 1×1 convolution with 6 outputs.
+    let head: ConvPReLU
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "pnet.conv1", kernel: 3, inChannels: 3, outChannels: 10, prelu: "pnet.prelu1")
@@ -185,16 +216,17 @@ struct PNet {
         conv3 = try ConvPReLU(file: file, "pnet.conv3", kernel: 3, inChannels: 16, outChannels: 32, prelu: "pnet.prelu3")
         let probability = try file.tensor("pnet.conv4_1.weight", shape: [1, 1, 32, 2]).scalars
         let regression = try file.tensor("pnet.conv4_2.weight", shape: [1, 1, 32, 4]).scalars
-        head = DensePReLU(heads: [
+        let heads = DensePReLU(heads: [
             DensePReLU(weights: probability, bias: try file.tensor("pnet.conv4_1.bias", shape: [2]).scalars, alpha: nil,
                        inFeatures: 32, outFeatures: 2),
             DensePReLU(weights: regression, bias: try file.tensor("pnet.conv4_2.bias", shape: [4]).scalars, alpha: nil,
                        inFeatures: 32, outFeatures: 4),
         ])
+        head = ConvPReLU(kernel: 1, inChannels: 32, outChannels: 6, weights: heads.weights, bias: heads.bias, alpha: nil)
     }
 
     struct Plan {
-        let c1: ConvGeometry, pool: ConvGeometry, c2: ConvGeometry, c3: ConvGeometry
+        let c1: ConvGeometry, pool: ConvGeometry, c2: ConvGeometry, c3: ConvGeometry, head: ConvGeometry
         var outHeight: Int { c3.outHeight }
         var outWidth: Int { c3.outWidth }
         var bufferCount: Int { max(c1.outputCount, pool.outputCount, c2.outputCount, c3.outputCount, outHeight * outWidth * 6) }
@@ -206,7 +238,7 @@ struct PNet {
         let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: c1.outChannels, kernel: 2, stride: 2)
         let c2 = conv2.geometry(batch: 1, height: pool.outHeight, width: pool.outWidth)
         let c3 = conv3.geometry(batch: 1, height: c2.outHeight, width: c2.outWidth)
-        return Plan(c1: c1, pool: pool, c2: c2, c3: c3)
+        return Plan(c1: c1, pool: pool, c2: c2, c3: c3, head: head.geometry(batch: 1, height: c3.outHeight, width: c3.outWidth))
     }
 
     /// Runs on `input` `[1, H, W, 3]`; the result `[outH, outW, 6]` is in `buffers.a`.
@@ -215,7 +247,7 @@ struct PNet {
         conv1.pooled(input, b, plan.c1)
         conv2(b, a, plan.c2, scratch: buffers.scratch)
         conv3(a, b, plan.c3, scratch: buffers.scratch)
-        head(b, a, batch: plan.outHeight * plan.outWidth)
+        head(b, a, plan.head, scratch: buffers.scratch)
     }
 }
 
