@@ -8,15 +8,15 @@ import Tensor
 /// multiple of 16 (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the real channel count.
 ///
 /// Dispatch: 3×3 layers with ≥ 8 input channels (all but the first of each network) run
-/// `WinogradConv3x3F2` (2.25× fewer multiplications), P-Net's linear 1×1 head `Conv1x1Out8`,
-/// the rest `DirectConvPReLU`.
+/// `WinogradConv3x3` (F(4×4) or F(2×2) by map size: 4× or 2.25× fewer multiplications), P-Net's
+/// linear 1×1 head `Conv1x1Out8`, the rest `DirectConvPReLU`.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
     let weights: [Float]   // [k, k, Cin, P], P = DirectConvPReLU.paddedChannels(Cout)
     let bias: [Float]      // [P]
     let alpha: [Float]?    // [P], nil: linear
-    /// `weights` transformed for `WinogradConv3x3F2` (`[16, Cin, P]`) when that kernel applies.
-    let winograd: [Float]?
+    /// `weights` transformed for `WinogradConv3x3`'s two variants when that kernel applies.
+    let winograd: (f2: [Float], f4: [Float])?
 
     init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String) throws {
         try self.init(kernel: kernel, inChannels: inChannels, outChannels: outChannels,
@@ -38,7 +38,9 @@ struct ConvPReLU {
         self.bias = bias + zeros
         self.alpha = alpha.map { $0 + zeros }
         winograd = kernel == 3 && inChannels >= 8
-            ? WinogradConv3x3F2.transformWeights(padded, inChannels: inChannels, outChannels: stored) : nil
+            ? (WinogradConv3x3.transformWeights(padded, inChannels: inChannels, outChannels: stored, variant: .f2),
+               WinogradConv3x3.transformWeights(padded, inChannels: inChannels, outChannels: stored, variant: .f4))
+            : nil
     }
 
     func geometry(batch: Int, height: Int, width: Int) -> ConvGeometry {
@@ -70,11 +72,12 @@ struct ConvPReLU {
                         Conv1x1Out8.run(input: input, weights: w.baseAddress!, weightStride: bias.count, bias: b.baseAddress!,
                                         output: output, geometry: g)
                     }
-                } else if let winograd, WinogradConv3x3F2.applies(g) {
-                    let s = scratch.reserve(WinogradConv3x3F2.scratchCount(inChannels: inChannels))
-                    winograd.withUnsafeBufferPointer { u in
-                        WinogradConv3x3F2.run(input: input, weights: u.baseAddress!, bias: b.baseAddress!, alpha: a,
-                                              output: output, geometry: g, scratch: s)
+                } else if let winograd, WinogradConv3x3.applies(g) {
+                    let s = scratch.reserve(WinogradConv3x3.scratchCount(inChannels: inChannels))
+                    let variant = WinogradConv3x3.variant(g)
+                    (variant == .f2 ? winograd.f2 : winograd.f4).withUnsafeBufferPointer { u in
+                        WinogradConv3x3.run(input: input, weights: u.baseAddress!, bias: b.baseAddress!, alpha: a,
+                                            output: output, geometry: g, variant: variant, scratch: s)
                     }
                 } else {
                     weights.withUnsafeBufferPointer { w in
