@@ -56,6 +56,6 @@ extension RGBImage {
 extension BitmapFont {
     /// Size of the rectangle `RGBImage.drawLabel` fills for `lines`.
     public func labelSize(_ lines: [String], scale: Int = 1, padding: Int = 2) -> (width: Int, height: Int) {
-        ((lines.map { width(of: $0) }.max() ?? 0) + 2 * padding * scale, lines.count * height * scale + 2 * padding * scale)
+        ((lines.map { width(of: $0, scale: scale) }.max() ?? 0) + 2 * padding * scale, lines.count * height * scale + 2 * padding * scale)
     }
 }

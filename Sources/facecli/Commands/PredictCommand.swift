@@ -11,7 +11,9 @@ enum PredictCommand: Command {
         Prints one line per image: the JSON of 'facecli detect' where every face also has one key per
         task of the model, e.g. "person": {"label": "Tom_Hanks", "probability": 0.97}. Without
         --model the default model shipped in Weights/ is used. With --aligned each image is taken as
-        one face crop (no detection; "box" is the whole image).
+        one face crop (no detection; "box" is the whole image). --annotate OUT writes a copy of each
+        image with every face's box, its five landmarks and, beside the box, one line per task: the
+        predicted label and its probability.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
@@ -60,9 +62,10 @@ enum PredictCommand: Command {
     /// predicted label and its probability (with --aligned, in the top-left corner of the image).
     static func annotated(_ image: RGBImage, _ faces: [RecognizedFace]) -> RGBImage {
         var out = DetectCommand.annotated(image, faces.compactMap(\.detection))
-        let scale = max(1, min(image.width, image.height) / 400)
         for face in faces {
             let b = boxOf(face, image)
+            // Text grows with the face (up to 4×), so that it stays readable on large photos.
+            let scale = max(1, min(4, Int(b[2] / 150)))
             let lines = face.predictions.map { "\($0.label) \(Int((Double($0.probability) * 100).rounded()))%" }
             out.drawLabel(lines, nextTo: b[0], b[1], b[0] + b[2], b[1] + b[3], color: .black, background: .green, scale: scale)
         }
