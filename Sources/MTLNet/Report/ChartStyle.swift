@@ -87,12 +87,13 @@ struct PlotArea {
     }
 }
 
-/// About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering `lo…hi`, and the step.
+/// About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering `lo…hi`, and the step
+/// (with slack for values that were Floats: 1e-3 as a Float is a little over 1e-3).
 func niceTicks(_ lo: Double, _ hi: Double, count: Int) -> (ticks: [Double], step: Double) {
     guard lo.isFinite, hi.isFinite, hi > lo, count > 0 else { return ([lo.isFinite ? lo : 0], 1) }
     let raw = (hi - lo) / Double(count)
     let magnitude = pow(10, floor(log10(raw)))
-    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * (1 - 1e-6) } ?? 10 * magnitude
     var ticks: [Double] = []
     var t = (lo / step).rounded(.up) * step
     while t <= hi + step * 1e-9 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
