@@ -4,6 +4,8 @@ extension ReportCharts {
     /// Training curves: for every task its loss and its accuracy per epoch (train and
     /// validation), then the learning rate; a dashed line marks `bestEpoch` (the restored one).
     public static func curves(_ history: [EpochRecord], tasks: [String], bestEpoch: Int?) -> RGBImage {
+        precondition(history.allSatisfy { r in [r.trainLoss, r.trainAccuracy, r.validationLoss, r.validationAccuracy].allSatisfy { $0.count >= tasks.count } },
+                     "ReportCharts.curves: every epoch needs a value per task (\(tasks.count))")
         let font = ChartStyle.font, m = ChartStyle.margin
         let panelWidth = 440, panelHeight = 240, gap = 12
         let title = "Training curves"
