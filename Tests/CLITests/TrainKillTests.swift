@@ -120,7 +120,8 @@ final class TrainKillTests: XCTestCase {
                     return seen.map { t >= $0 + delay } ?? false
                 })
             default:
-                let delay = Double(rng.nextUnit()) * 1.2 * writing
+                // One kill in the first part of the writing time, one in the second (or just after).
+                let delay = (k < 3 ? 0 : 0.6 * writing) + Double(rng.nextUnit()) * 0.6 * writing
                 var seen: Double?
                 return (String(format: "%.4f s after training ended", delay), { err, t in
                     if seen == nil, err.contains("best epoch ") { seen = t }
