@@ -130,6 +130,7 @@ final class TrainKillTests: XCTestCase {
             }
         }
         var outcomes: [String] = []
+        var refusalChecked = false
         for (what, condition) in plans {
             try? FileManager.default.removeItem(atPath: checkpoint)
             try previous.write(to: URL(fileURLWithPath: out))
@@ -151,6 +152,15 @@ final class TrainKillTests: XCTestCase {
             let epoch = (try? TrainingCheckpoint(path: checkpoint))?.state.epoch
             outcomes.append("\(what): status \(killed.status), \(outcome), checkpoint \(epoch.map { "after epoch \($0)" } ?? "none")")
 
+            if epoch != nil && !refusalChecked {
+                // Other options than the checkpoint's: refused, nothing touched.
+                refusalChecked = true
+                let other = try launch(arguments(out: out, seed: 4, resume: true))
+                XCTAssertEqual(other.status, 65, other.stderr)
+                XCTAssertTrue(other.stderr.contains("facecli: \(checkpoint): was written with other training settings (seed 3 → 4)"), other.stderr)
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), now, "--out untouched by a refused resume")
+                XCTAssertEqual((try? TrainingCheckpoint(path: checkpoint))?.state.epoch, epoch, "checkpoint kept")
+            }
             let resumed = try launch(arguments(out: out, resume: true))
             XCTAssertEqual(resumed.status, 0, "resume after a kill \(what): \(resumed.stderr)")
             if let epoch { XCTAssertTrue(resumed.stderr.contains("resuming after epoch \(epoch) from \(checkpoint)"), resumed.stderr) }
@@ -160,5 +170,6 @@ final class TrainKillTests: XCTestCase {
         }
         print("kills:\n  " + outcomes.joined(separator: "\n  "))
         XCTAssertTrue(outcomes.contains { $0.contains("status 9") }, "at least one run was really killed")
+        XCTAssertTrue(refusalChecked, "a kill left a checkpoint to try resuming with other options")
     }
 }
