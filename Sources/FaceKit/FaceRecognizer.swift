@@ -35,7 +35,7 @@ public final class FaceRecognizer {
                 alignment: FaceAligner.Method = .similarity) throws {
         model = try MultiTaskModel(path: modelPath)
         self.modelPath = modelPath
-        let b = try backbone ?? WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        let b = try backbone ?? WeightsLocation.extractor(for: model.info)
         extractor = try model.extractor(for: b, modelPath: modelPath)
         if let detector { self.detector = detector } else { self.detector = detect ? try MTCNNDetector() : nil }
         aligner = FaceAligner(size: model.info.inputSize, method: alignment)

@@ -26,7 +26,7 @@ public final class OpenSetClassifier {
         self.modelPath = modelPath
         model = try MultiTaskModel(path: modelPath)
         gallery = try PersonGallery(file: WeightFile(path: modelPath))
-        let e = try extractor ?? WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        let e = try extractor ?? WeightsLocation.extractor(for: model.info)
         self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }
     }
