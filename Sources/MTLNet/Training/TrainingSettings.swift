@@ -55,7 +55,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
         lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 256, dropout: 0.5, augmentViews: 2,
         seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: true,
-        labelSmoothing: 0.1, scales: [128, 192])
+        labelSmoothing: 0.1, scales: [224])
 }
 
 extension TrainingSettings {

@@ -33,7 +33,7 @@ enum TrainCommand: Command {
         .value("augment", "k", help: "Views per training image (1 = none, 2 = + mirror, more = random).", default: "preset"),
         .value("dropout", "f", help: "Dropout rate after the shared layer.", default: "0.5"),
         .value("input-size", "px", help: "Side of the face crop given to the backbone (the paper: 128).", default: "preset"),
-        .value("scales", "a,b", help: "Run the backbone at these input sizes and join their features.", default: "preset: 128,192; 192 with --unfreeze"),
+        .value("scales", "a,b", help: "Run the backbone at these input sizes and join their features.", default: "preset: 224 (paper: 128)"),
         .value("hidden", "n", help: "Units of the shared layer.", default: "preset"),
         .value("label-smoothing", "e", help: "Label smoothing of the training loss (0 = none).", default: "preset"),
         .flag("no-tta", help: "Do not average predictions with the mirrored face."),
