@@ -38,7 +38,12 @@ public final class OpenSetClassifier {
         if faces.isEmpty { return [] }
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let inputs = views == 2 ? faces.flatMap { [$0, Augmentation.transform($0, flip: true)] } : faces
-        let features = try extractor.features(inputs)                      // [N·views, featureCount]
+        return scores(features: try extractor.features(inputs), views: views)   // features [N·views, featureCount]
+    }
+
+    /// `scores` from feature rows `[images·views, featureCount]` of what `extractor` computes,
+    /// `views` consecutive rows per image (averaged).
+    public func scores(features: Tensor, views: Int) -> [[[Float]]] {
         let probs = model.probabilities(features: features)                // [task] [N·views, classes]
         let raw = gallery.map { PersonGallery.rawEmbeddings(features, model: model, space: $0.space) }   // [N·views, dim]
         func mean(_ t: Tensor, _ i: Int) -> [Float] {
@@ -47,7 +52,14 @@ public final class OpenSetClassifier {
             for v in 0..<views { for j in 0..<c { row[j] += t.scalars[(i * views + v) * c + j] / Float(views) } }
             return row
         }
-        return faces.indices.map { i in probs.map { mean($0, i) } + (raw.map { [mean($0, i)] } ?? []) }
+        return (0..<(features.shape[0] / views)).map { i in probs.map { mean($0, i) } + (raw.map { [mean($0, i)] } ?? []) }
+    }
+
+    /// The person task's open-set answer (a person or `unknown`) per image, from feature rows as
+    /// `scores(features:views:)` takes them. What `facecli eval` reports for the person task.
+    public func personAnswers(features: Tensor, views: Int) -> [String] {
+        guard let personTask else { return [] }
+        return scores(features: features, views: views).map { predictions($0)[personTask].label }
     }
 
     /// The answer per task from one face's `scores` row set (possibly averaged over frames).

@@ -106,15 +106,16 @@ public enum Evaluation {
     /// Evaluates a saved model on `roots`: `part` `.test` keeps only the images the model held out
     /// when it was trained (matched by file content), `.all` every image.
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                           faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
-                           progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+                           faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                           log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
         try evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: extractor, faces: faces,
-                            cacheDirectory: cacheDirectory, log: log, progress: progress).report
+                            cacheDirectory: cacheDirectory, personAnswers: personAnswers, log: log, progress: progress).report
     }
 
     /// `run`, with the truth and prediction of every image kept (for `EvaluationReportFiles`).
     public static func evaluatedImages(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                                       faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
+                                       faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                                       log: (String) -> Void = { _ in },
                                        progress: ((Int, Int) -> Void)? = nil) throws -> EvaluatedImages {
         let extractor = try model.extractor(for: extractor, modelPath: modelPath)
         let names = model.info.tasks.map(\.name)
@@ -140,6 +141,6 @@ public enum Evaluation {
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let out = try pipeline.features(samples: samples, tasks: dataset.tasks.count, views: views) { done, total in progress?(done, total) }
         for path in out.skipped { log("no face found, skipped: \(path)") }
-        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views)
+        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views, personAnswers: personAnswers)
     }
 }
