@@ -54,7 +54,7 @@ public enum TrainingRun {
         var source = extractor
         if settings.unfreeze > 0 {
             guard let backbone = extractor as? Backbone else {
-                throw FileError(.badData, path: extractor.name, "--unfreeze needs a real backbone")
+                throw FileError(.badData, path: extractor.name, "--unfreeze needs a single-scale backbone (give --input-size N)")
             }
             tail = try BackboneTail(backbone: backbone, blocks: settings.unfreeze)
             source = TapExtractor(backbone: backbone, tail: tail!)
@@ -114,6 +114,7 @@ public enum TrainingRun {
             tasks: dataset.tasks, hidden: settings.hidden, dropout: settings.dropout, settings: settings,
             testSplit: zip(split.test, test.hashes).map { ModelInfo.HeldOut(path: dataset.samples[$0.0].relativePath, sha256: $0.1) },
             history: result.history)
+        info.scales = (extractor as? MultiScaleExtractor)?.inputSizes
         info.unfrozen = tail.map { t in
             ModelInfo.Unfrozen(blocks: settings.unfreeze, tap: t.tap, layers: t.layers.map { String($0.weight.name.dropFirst(BackboneTail.prefix.count).dropLast(".weight".count)) })
         }
@@ -136,15 +137,16 @@ public enum Evaluation {
     /// Evaluates a saved model on `roots`: `part` `.test` keeps only the images the model held out
     /// when it was trained (matched by file content), `.all` every image.
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                           faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
-                           progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+                           faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                           log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
         try evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: extractor, faces: faces,
-                            cacheDirectory: cacheDirectory, log: log, progress: progress).report
+                            cacheDirectory: cacheDirectory, personAnswers: personAnswers, log: log, progress: progress).report
     }
 
     /// `run`, with the truth and prediction of every image kept (for `EvaluationReportFiles`).
     public static func evaluatedImages(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                                       faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
+                                       faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                                       log: (String) -> Void = { _ in },
                                        progress: ((Int, Int) -> Void)? = nil) throws -> EvaluatedImages {
         let extractor = try model.extractor(for: extractor, modelPath: modelPath)
         let names = model.info.tasks.map(\.name)
@@ -170,6 +172,6 @@ public enum Evaluation {
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let out = try pipeline.features(samples: samples, tasks: dataset.tasks.count, views: views) { done, total in progress?(done, total) }
         for path in out.skipped { log("no face found, skipped: \(path)") }
-        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views)
+        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views, personAnswers: personAnswers)
     }
 }
