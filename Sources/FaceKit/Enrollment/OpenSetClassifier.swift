@@ -19,6 +19,9 @@ public final class OpenSetClassifier {
     public var gallery: PersonGallery?
     /// Overrides the gallery's calibrated threshold (`--unknown-threshold`).
     public var unknownThreshold: Float?
+    /// Average each face with its mirror image (the model's setting by default). `watch` turns it
+    /// off: it already averages the answers over the frames of a track, at half the cost.
+    public var testTimeFlip: Bool
     /// Index of the `person` task, if the model has one.
     public let personTask: Int?
 
@@ -33,6 +36,7 @@ public final class OpenSetClassifier {
         let e = try extractor ?? WeightsLocation.extractor(for: model.info)
         self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }
+        testTimeFlip = model.info.settings.testTimeFlip
     }
 
     /// Per face: the probabilities per task `[task][class]` followed by the gallery embedding (raw,
@@ -40,7 +44,7 @@ public final class OpenSetClassifier {
     /// With the model's test-time flip, both rows are the means over the face and its mirror image.
     public func scores(_ faces: [RGBImage]) throws -> [[[Float]]] {
         if faces.isEmpty { return [] }
-        let views = model.info.settings.testTimeFlip ? 2 : 1
+        let views = testTimeFlip ? 2 : 1
         let inputs = views == 2 ? faces.flatMap { [$0, Augmentation.transform($0, flip: true)] } : faces
         return scores(features: try extractor.features(inputs), views: views)   // features [N·views, featureCount]
     }
