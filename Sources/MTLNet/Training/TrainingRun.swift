@@ -20,6 +20,16 @@ public struct FaceSource {
 /// `facecli train` as a library call: data → split → cached features → trained head → model
 /// (with its held-out test list) and the test metrics.
 public enum TrainingRun {
+    /// Where a run keeps its per-epoch checkpoint (`TrainingCheckpoint`), and whether it continues
+    /// from the one there. Resuming without a checkpoint starts from the first epoch (so a service
+    /// can always pass `--resume`); a checkpoint for other data or settings is refused.
+    public struct Checkpointing: Sendable {
+        public var path: String
+        public var resume: Bool
+
+        public init(path: String, resume: Bool) { self.path = path; self.resume = resume }
+    }
+
     public struct Result {
         public var model: MultiTaskModel
         public var test: EvaluationReport
@@ -33,6 +43,7 @@ public enum TrainingRun {
 
     public static func train(roots: [String], tasks: [String]? = nil, extractor: FeatureExtractor, faces: FaceSource,
                              settings: TrainingSettings, augmentation: Augmentation = Augmentation(), cacheDirectory: String?,
+                             checkpointing: Checkpointing? = nil,
                              log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         let dataset = try Dataset(roots: roots, only: tasks)
         let split = DataSplit(dataset: dataset, testFraction: settings.testFraction,
@@ -43,7 +54,7 @@ public enum TrainingRun {
         var source = extractor
         if settings.unfreeze > 0 {
             guard let backbone = extractor as? Backbone else {
-                throw FileError(.badData, path: extractor.name, "--unfreeze needs a real backbone")
+                throw FileError(.badData, path: extractor.name, "--unfreeze needs a single-scale backbone (give --input-size N)")
             }
             tail = try BackboneTail(backbone: backbone, blocks: settings.unfreeze)
             source = TapExtractor(backbone: backbone, tail: tail!)
@@ -70,8 +81,28 @@ public enum TrainingRun {
         let head = MultiTaskHead(featureCount: extractor.featureCount, hidden: settings.hidden,
                                  classCounts: dataset.tasks.map(\.labels.count), dropout: settings.dropout, seed: settings.seed)
         let names = dataset.tasks.map(\.name)
+        let parameters = head.parameters + (tail?.parameters ?? [])
+        let dataSHA256 = TrainingCheckpoint.fingerprint(tasks: dataset.tasks, train: train.set, validation: validation.set, testImages: test.hashes)
+        var resumed: TrainerState?
+        if let checkpointing, checkpointing.resume {
+            if FileManager.default.fileExists(atPath: checkpointing.path) {
+                let saved = try TrainingCheckpoint(path: checkpointing.path)
+                if let why = saved.mismatch(settings: settings, split: split, dataSHA256: dataSHA256, parameters: parameters, rows: train.set.count) {
+                    throw FileError(.badData, path: checkpointing.path, why)
+                }
+                resumed = saved.state
+                log("resuming after epoch \(saved.state.epoch) from \(checkpointing.path)")
+            } else {
+                log("no checkpoint at \(checkpointing.path): training from the first epoch")
+            }
+        }
         let trainStart = Date()
-        let result = Trainer.fit(head: head, tail: tail, train: train.set, validation: validation.set, settings: settings) {
+        let result = try Trainer.fit(head: head, tail: tail, train: train.set, validation: validation.set, settings: settings, resume: resumed,
+                                     checkpoint: { state in
+                                         guard let checkpointing else { return }
+                                         try TrainingCheckpoint(state: state, names: parameters.map(\.name), settings: settings, split: split,
+                                                                dataSHA256: dataSHA256).write(to: checkpointing.path)
+                                     }) {
             log(Trainer.progressLine($0, tasks: names, maxEpochs: settings.epochs))
         }
         let trainingSeconds = Date().timeIntervalSince(trainStart)
@@ -83,6 +114,7 @@ public enum TrainingRun {
             tasks: dataset.tasks, hidden: settings.hidden, dropout: settings.dropout, settings: settings,
             testSplit: zip(split.test, test.hashes).map { ModelInfo.HeldOut(path: dataset.samples[$0.0].relativePath, sha256: $0.1) },
             history: result.history)
+        info.scales = (extractor as? MultiScaleExtractor)?.inputSizes
         info.unfrozen = tail.map { t in
             ModelInfo.Unfrozen(blocks: settings.unfreeze, tap: t.tap, layers: t.layers.map { String($0.weight.name.dropFirst(BackboneTail.prefix.count).dropLast(".weight".count)) })
         }
@@ -97,42 +129,25 @@ public enum TrainingRun {
 public enum Evaluation {
     public enum Part: String, Sendable { case test, all }
 
-    /// Metrics of `model` on `features` (`views` consecutive rows per image, probabilities
-    /// averaged over them: test-time augmentation), whose labels index `tasks`' label lists.
-    /// Tasks the model does not have are ignored; labels the model does not know count as errors.
+    /// Metrics of `model` on `features` (see `evaluatedImages`).
     public static func report(model: MultiTaskModel, tasks: [TaskInfo], features: FeatureSet, views: Int) -> EvaluationReport {
-        let probabilities = model.probabilities(features: features.features)
-        let images = features.count / views
-        var out = [String: TaskMetrics]()
-        for (k, task) in model.info.tasks.enumerated() {
-            guard let d = tasks.firstIndex(where: { $0.name == task.name }) else { continue }
-            // Labels of the data the model has never seen get their own row (always wrong).
-            let extra = tasks[d].labels.filter { !task.labels.contains($0) }
-            let labels = task.labels + extra
-            var truth: [Int] = [], predicted: [Int] = []
-            let c = task.labels.count
-            for i in 0..<images {
-                let y = features.labels[d][i * views]
-                guard y != Dataset.missing else { continue }
-                truth.append(labels.firstIndex(of: tasks[d].labels[y])!)
-                var best = 0, bestP = -Float.infinity
-                for j in 0..<c {
-                    var p: Float = 0
-                    for v in 0..<views { p += probabilities[k].scalars[(i * views + v) * c + j] }
-                    if p > bestP { bestP = p; best = j }
-                }
-                predicted.append(best)
-            }
-            out[task.name] = TaskMetrics(labels: labels, truth: truth, predicted: predicted)
-        }
-        return EvaluationReport(tasks: out)
+        evaluatedImages(model: model, tasks: tasks, features: features, views: views).report
     }
 
     /// Evaluates a saved model on `roots`: `part` `.test` keeps only the images the model held out
     /// when it was trained (matched by file content), `.all` every image.
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                           faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
-                           progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+                           faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                           log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+        try evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: extractor, faces: faces,
+                            cacheDirectory: cacheDirectory, personAnswers: personAnswers, log: log, progress: progress).report
+    }
+
+    /// `run`, with the truth and prediction of every image kept (for `EvaluationReportFiles`).
+    public static func evaluatedImages(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
+                                       faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                                       log: (String) -> Void = { _ in },
+                                       progress: ((Int, Int) -> Void)? = nil) throws -> EvaluatedImages {
         let extractor = try model.extractor(for: extractor, modelPath: modelPath)
         let names = model.info.tasks.map(\.name)
         let dataset = try Dataset(roots: roots)
@@ -157,6 +172,6 @@ public enum Evaluation {
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let out = try pipeline.features(samples: samples, tasks: dataset.tasks.count, views: views) { done, total in progress?(done, total) }
         for path in out.skipped { log("no face found, skipped: \(path)") }
-        return report(model: model, tasks: dataset.tasks, features: out.set, views: views)
+        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views, personAnswers: personAnswers)
     }
 }

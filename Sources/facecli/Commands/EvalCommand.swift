@@ -2,6 +2,7 @@ import FaceKit
 import Foundation
 import MTCNN
 import MTLNet
+import Tensor
 
 /// `facecli eval --model M --data DIR`: accuracy, precision, recall, F1 and confusion matrix per task.
 enum EvalCommand: Command {
@@ -12,6 +13,13 @@ enum EvalCommand: Command {
         (recognised by file content, wherever they are now); --split all every image of the data.
         Precision, recall and F1 are macro averages over the classes present; per-class values and
         the confusion matrix (rows: truth, columns: prediction) follow.
+        --report DIR also writes into DIR (created if needed) report.md and report.json (the
+        metrics and the accuracy of every task by the true class of every other task, e.g. person
+        accuracy per ethnicity), confusion_<task>.png, accuracy_<task>_by_<task>.png and
+        curves.png (loss and accuracy per task and epoch, and the learning rate, from the history
+        the model file keeps; a model without one says so in the report).
+        A model with a person gallery answers "unknown" for the person task as 'predict' does (an
+        extra column of the confusion matrix); --closed-set scores the head's answers alone.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
@@ -19,8 +27,11 @@ enum EvalCommand: Command {
         .flag("aligned", help: "Images are already aligned face crops: resize only, no detection."),
         .value("split", "part", help: "test or all.", default: "test"),
         .flag("json", help: "Print the metrics as JSON."),
+        .value("report", "dir", help: "Also write a report (Markdown, JSON, PNG charts) into this folder."),
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .flag("no-cache", help: "Do not read or write the cache."),
+        .flag("closed-set", help: "Person task: the head's answer only, never 'unknown'."),
+        UnknownThresholdOption.spec,
         CommonOptions.threads,
     ]
     static let positionals = [PositionalSpec("data", help: "Dataset folders (same layouts as 'train').", optional: true, variadic: true)]
@@ -32,13 +43,29 @@ enum EvalCommand: Command {
         let modelPath = try arguments.value("model") ?? WeightsLocation.require(
             WeightsLocation.defaultModel, what: "the default model", howToGet: "pass --model")
         let model = try MultiTaskModel(path: modelPath)
-        let backbone = try WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        let backbone = try WeightsLocation.extractor(for: model.info)
         let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
+        var personAnswers: ((Tensor) -> [String])?
+        if !arguments.flag("closed-set") {
+            let classifier = try OpenSetClassifier(modelPath: modelPath, extractor: backbone)
+            try UnknownThresholdOption.apply(arguments, to: classifier)
+            if classifier.gallery != nil && classifier.personTask != nil {
+                let views = model.info.settings.testTimeFlip ? 2 : 1
+                personAnswers = { classifier.personAnswers(features: $0, views: views) }
+            }
+        }
         let bar = ProgressBar(label: "preparing faces and features")
-        let report = try Evaluation.run(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
-                                        cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
-                                        log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
+        let images = try Evaluation.evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
+                                                    cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
+                                                    personAnswers: personAnswers, log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
         bar.finish()
+        let report = images.report
+        if let folder = arguments.value("report") {
+            let files = try EvaluationReportFiles.write(to: folder, images: images, info: model.info,
+                                                        context: .init(modelPath: modelPath, dataRoots: roots, split: part.rawValue))
+            Console.standardError("report written to \(folder): \(files.joined(separator: ", "))")
+            if let problem = EvaluationReportFiles.historyProblem(model.info) { Console.standardError("training curves unavailable: \(problem)") }
+        }
         print(arguments.flag("json") ? report.json() : report.text(taskOrder: model.info.tasks.map(\.name)), terminator: arguments.flag("json") ? "\n" : "")
         return .ok
     }

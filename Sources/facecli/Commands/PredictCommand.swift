@@ -10,16 +10,20 @@ enum PredictCommand: Command {
     static let discussion = """
         Prints one line per image: the JSON of 'facecli detect' where every face also has one key per
         task of the model, e.g. "person": {"label": "Tom_Hanks", "probability": 0.97}. Without
-        --model the default model shipped in Weights/ is used. With --aligned each image is taken as
-        one face crop (no detection; "box" is the whole image).
+        --model the default model shipped in Weights/ is used. A model with a person gallery
+        (see 'facecli enroll') answers "unknown" for a face like none of its people. With --aligned each image is taken as
+        one face crop (no detection; "box" is the whole image). --annotate OUT writes a copy of each
+        image with every face's box, its five landmarks and, beside the box, one line per task: the
+        predicted label and its probability.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
         .flag("aligned", help: "Images are already aligned face crops: no detection."),
         .value("format", "json|csv", help: "Output format.", default: "json"),
-        .value("annotate", "out", help: "Write a copy of the image with the boxes drawn (a folder when there are several images)."),
+        .value("annotate", "out", help: "Write a copy of the image with boxes, landmarks and predicted labels drawn (a folder when there are several images)."),
         .value("min-face", "px", help: "Smallest face to find, in pixels.", default: "20"),
         .value("align", "method", help: "similarity (5-point) or eyes (the paper's: eyes level).", default: "similarity"),
+        UnknownThresholdOption.spec,
         CommonOptions.threads,
     ]
     static let positionals = [PositionalSpec("image", help: "JPEG or PNG images.", variadic: true)]
@@ -32,6 +36,7 @@ enum PredictCommand: Command {
             WeightsLocation.defaultModel, what: "the default model", howToGet: "train one with 'facecli train' and pass --model")
         let detector: MTCNNDetector? = aligned ? nil : try DetectCommand.makeDetector(arguments, options: try DetectCommand.detectorOptions(arguments))
         let recognizer = try FaceRecognizer(modelPath: modelPath, detector: detector, detect: !aligned, alignment: method)
+        try UnknownThresholdOption.apply(arguments, to: recognizer.classifier)
         let images = arguments.positionals
         let annotate = try arguments.value("annotate").map { try DetectCommand.AnnotationTarget(path: $0, inputs: images.count) }
         let tasks = recognizer.model.info.tasks.map(\.name)
@@ -51,9 +56,23 @@ enum PredictCommand: Command {
                 print(jsonLine(path, image, faces))
             }
             if let annotate {
-                try DetectCommand.annotated(image, faces.compactMap(\.detection)).write(to: annotate.output(for: path))
+                try annotated(image, faces).write(to: annotate.output(for: path))
             }
         }
+    }
+
+    /// `detect --annotate`'s boxes and landmarks, and beside every box one line per task: the
+    /// predicted label and its probability (with --aligned, in the top-left corner of the image).
+    static func annotated(_ image: RGBImage, _ faces: [RecognizedFace]) -> RGBImage {
+        var out = DetectCommand.annotated(image, faces.compactMap(\.detection))
+        for face in faces {
+            let b = boxOf(face, image)
+            // Text grows with the face (up to 4×), so that it stays readable on large photos.
+            let scale = max(1, min(4, Int(b[2] / 150)))
+            let lines = face.predictions.map { "\($0.label) \(Int((Double($0.probability) * 100).rounded()))%" }
+            out.drawLabel(lines, nextTo: b[0], b[1], b[0] + b[2], b[1] + b[3], color: .black, background: .green, scale: scale)
+        }
+        return out
     }
 
     static func boxOf(_ face: RecognizedFace, _ image: RGBImage) -> [Float] {
