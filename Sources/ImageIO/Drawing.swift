@@ -75,7 +75,9 @@ extension RGBImage {
         guard let (ax, ay, bx, by) = clipSegment(x0, y0, x1, y1, minX: -margin, minY: -margin,
                                                  maxX: Float(width - 1) + margin, maxY: Float(height - 1) + margin) else { return }
         let steps = Int(max(abs(bx - ax), abs(by - ay)).rounded(.up)) + 1
-        let radius = Float(thickness - 1) / 2
+        // A disc of radius (t − 1)/2 misses every pixel of a 2-wide pen whose centre lies half-way
+        // between two rows: the quarter pixel more keeps such lines unbroken.
+        let radius = Float(thickness) / 2 - 0.25
         for i in 0...steps {
             let t = Float(i) / Float(steps)
             let x = ax + (bx - ax) * t, y = ay + (by - ay) * t

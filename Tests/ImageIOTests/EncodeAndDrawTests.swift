@@ -74,6 +74,14 @@ final class EncodeAndDrawTests: XCTestCase {
         XCTAssertEqual(line.pixels.filter { $0 == 255 }.count, 15)
     }
 
+    func testThickLineBetweenTwoRowsHasNoGaps() {
+        var image = RGBImage(width: 24, height: 20)
+        image.drawLine(x0: 0.3, y0: 10.5, x1: 20.7, y1: 10.5, color: .white, thickness: 2)
+        for x in 1...20 { XCTAssertTrue((9...12).contains { image.pixel(x: x, y: $0) == .white }, "column \(x)") }
+        XCTAssertEqual(image.pixel(x: 10, y: 8), .black)
+        XCTAssertEqual(image.pixel(x: 10, y: 13), .black)
+    }
+
     func testCrop() {
         let image = TestImages.gradient(width: 10, height: 6)
         let crop = image.cropped(x: 3, y: 2, width: 4, height: 3)

@@ -53,12 +53,13 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var dropout: Float
     public var settings: TrainingSettings
     public var testSplit: [HeldOut]
-    /// Validation curves per epoch, for reports.
-    public var history: [EpochRecord]
+    /// Training and validation curves per epoch, for reports (`eval --report`); nil in files
+    /// written before it was recorded, which still load.
+    public var history: [EpochRecord]?
     public var unfrozen: Unfrozen?
 
     public init(backbone: Backbone, inputSize: Int, normalization: String, preprocessing: String, tasks: [TaskInfo],
-                hidden: Int, dropout: Float, settings: TrainingSettings, testSplit: [HeldOut], history: [EpochRecord]) {
+                hidden: Int, dropout: Float, settings: TrainingSettings, testSplit: [HeldOut], history: [EpochRecord]?) {
         self.backbone = backbone; self.inputSize = inputSize; self.normalization = normalization
         self.preprocessing = preprocessing; self.tasks = tasks; self.hidden = hidden; self.dropout = dropout
         self.settings = settings; self.testSplit = testSplit; self.history = history

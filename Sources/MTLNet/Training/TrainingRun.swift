@@ -97,35 +97,9 @@ public enum TrainingRun {
 public enum Evaluation {
     public enum Part: String, Sendable { case test, all }
 
-    /// Metrics of `model` on `features` (`views` consecutive rows per image, probabilities
-    /// averaged over them: test-time augmentation), whose labels index `tasks`' label lists.
-    /// Tasks the model does not have are ignored; labels the model does not know count as errors.
+    /// Metrics of `model` on `features` (see `evaluatedImages`).
     public static func report(model: MultiTaskModel, tasks: [TaskInfo], features: FeatureSet, views: Int) -> EvaluationReport {
-        let probabilities = model.probabilities(features: features.features)
-        let images = features.count / views
-        var out = [String: TaskMetrics]()
-        for (k, task) in model.info.tasks.enumerated() {
-            guard let d = tasks.firstIndex(where: { $0.name == task.name }) else { continue }
-            // Labels of the data the model has never seen get their own row (always wrong).
-            let extra = tasks[d].labels.filter { !task.labels.contains($0) }
-            let labels = task.labels + extra
-            var truth: [Int] = [], predicted: [Int] = []
-            let c = task.labels.count
-            for i in 0..<images {
-                let y = features.labels[d][i * views]
-                guard y != Dataset.missing else { continue }
-                truth.append(labels.firstIndex(of: tasks[d].labels[y])!)
-                var best = 0, bestP = -Float.infinity
-                for j in 0..<c {
-                    var p: Float = 0
-                    for v in 0..<views { p += probabilities[k].scalars[(i * views + v) * c + j] }
-                    if p > bestP { bestP = p; best = j }
-                }
-                predicted.append(best)
-            }
-            out[task.name] = TaskMetrics(labels: labels, truth: truth, predicted: predicted)
-        }
-        return EvaluationReport(tasks: out)
+        evaluatedImages(model: model, tasks: tasks, features: features, views: views).report
     }
 
     /// Evaluates a saved model on `roots`: `part` `.test` keeps only the images the model held out
@@ -133,6 +107,14 @@ public enum Evaluation {
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
                            faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
                            progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+        try evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: extractor, faces: faces,
+                            cacheDirectory: cacheDirectory, log: log, progress: progress).report
+    }
+
+    /// `run`, with the truth and prediction of every image kept (for `EvaluationReportFiles`).
+    public static func evaluatedImages(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
+                                       faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
+                                       progress: ((Int, Int) -> Void)? = nil) throws -> EvaluatedImages {
         let extractor = try model.extractor(for: extractor, modelPath: modelPath)
         let names = model.info.tasks.map(\.name)
         let dataset = try Dataset(roots: roots)
@@ -157,6 +139,6 @@ public enum Evaluation {
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let out = try pipeline.features(samples: samples, tasks: dataset.tasks.count, views: views) { done, total in progress?(done, total) }
         for path in out.skipped { log("no face found, skipped: \(path)") }
-        return report(model: model, tasks: dataset.tasks, features: out.set, views: views)
+        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views)
     }
 }

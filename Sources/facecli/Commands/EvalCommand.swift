@@ -12,6 +12,11 @@ enum EvalCommand: Command {
         (recognised by file content, wherever they are now); --split all every image of the data.
         Precision, recall and F1 are macro averages over the classes present; per-class values and
         the confusion matrix (rows: truth, columns: prediction) follow.
+        --report DIR also writes into DIR (created if needed) report.md and report.json (the
+        metrics and the accuracy of every task by the true class of every other task, e.g. person
+        accuracy per ethnicity), confusion_<task>.png, accuracy_<task>_by_<task>.png and
+        curves.png (loss and accuracy per task and epoch, and the learning rate, from the history
+        the model file keeps; a model without one says so in the report).
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
@@ -19,6 +24,7 @@ enum EvalCommand: Command {
         .flag("aligned", help: "Images are already aligned face crops: resize only, no detection."),
         .value("split", "part", help: "test or all.", default: "test"),
         .flag("json", help: "Print the metrics as JSON."),
+        .value("report", "dir", help: "Also write a report (Markdown, JSON, PNG charts) into this folder."),
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .flag("no-cache", help: "Do not read or write the cache."),
         CommonOptions.threads,
@@ -35,10 +41,17 @@ enum EvalCommand: Command {
         let backbone = try WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
         let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
         let bar = ProgressBar(label: "preparing faces and features")
-        let report = try Evaluation.run(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
-                                        cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
-                                        log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
+        let images = try Evaluation.evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
+                                                    cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
+                                                    log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
         bar.finish()
+        let report = images.report
+        if let folder = arguments.value("report") {
+            let files = try EvaluationReportFiles.write(to: folder, images: images, info: model.info,
+                                                        context: .init(modelPath: modelPath, dataRoots: roots, split: part.rawValue))
+            Console.standardError("report written to \(folder): \(files.joined(separator: ", "))")
+            if let problem = EvaluationReportFiles.historyProblem(model.info) { Console.standardError("training curves unavailable: \(problem)") }
+        }
         print(arguments.flag("json") ? report.json() : report.text(taskOrder: model.info.tasks.map(\.name)), terminator: arguments.flag("json") ? "\n" : "")
         return .ok
     }

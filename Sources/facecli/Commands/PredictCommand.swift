@@ -11,13 +11,15 @@ enum PredictCommand: Command {
         Prints one line per image: the JSON of 'facecli detect' where every face also has one key per
         task of the model, e.g. "person": {"label": "Tom_Hanks", "probability": 0.97}. Without
         --model the default model shipped in Weights/ is used. With --aligned each image is taken as
-        one face crop (no detection; "box" is the whole image).
+        one face crop (no detection; "box" is the whole image). --annotate OUT writes a copy of each
+        image with every face's box, its five landmarks and, beside the box, one line per task: the
+        predicted label and its probability.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
         .flag("aligned", help: "Images are already aligned face crops: no detection."),
         .value("format", "json|csv", help: "Output format.", default: "json"),
-        .value("annotate", "out", help: "Write a copy of the image with the boxes drawn (a folder when there are several images)."),
+        .value("annotate", "out", help: "Write a copy of the image with boxes, landmarks and predicted labels drawn (a folder when there are several images)."),
         .value("min-face", "px", help: "Smallest face to find, in pixels.", default: "20"),
         .value("align", "method", help: "similarity (5-point) or eyes (the paper's: eyes level).", default: "similarity"),
         CommonOptions.threads,
@@ -51,9 +53,23 @@ enum PredictCommand: Command {
                 print(jsonLine(path, image, faces))
             }
             if let annotate {
-                try DetectCommand.annotated(image, faces.compactMap(\.detection)).write(to: annotate.output(for: path))
+                try annotated(image, faces).write(to: annotate.output(for: path))
             }
         }
+    }
+
+    /// `detect --annotate`'s boxes and landmarks, and beside every box one line per task: the
+    /// predicted label and its probability (with --aligned, in the top-left corner of the image).
+    static func annotated(_ image: RGBImage, _ faces: [RecognizedFace]) -> RGBImage {
+        var out = DetectCommand.annotated(image, faces.compactMap(\.detection))
+        for face in faces {
+            let b = boxOf(face, image)
+            // Text grows with the face (up to 4×), so that it stays readable on large photos.
+            let scale = max(1, min(4, Int(b[2] / 150)))
+            let lines = face.predictions.map { "\($0.label) \(Int((Double($0.probability) * 100).rounded()))%" }
+            out.drawLabel(lines, nextTo: b[0], b[1], b[0] + b[2], b[1] + b[3], color: .black, background: .green, scale: scale)
+        }
+        return out
     }
 
     static func boxOf(_ face: RecognizedFace, _ image: RGBImage) -> [Float] {
