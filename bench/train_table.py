@@ -39,6 +39,7 @@ SETTINGS = [
     ("size192", "default, `--input-size 192`", ["--input-size", "192"], FACES9, False),
     ("unfreeze1", "default, `--unfreeze 1`", ["--unfreeze", "1"], FACES9, False),
     ("unfreeze2", "default, `--unfreeze 2`", ["--unfreeze", "2"], FACES9, False),
+    ("unfreeze3", "default, `--unfreeze 3`", ["--unfreeze", "3"], FACES9, False),
     ("size192unfreeze1", "default, `--input-size 192 --unfreeze 1`", ["--input-size", "192", "--unfreeze", "1"], FACES9, False),
     ("utk-paper", "UTKFace, `--preset paper`", ["--preset", "paper"], UTK, False),
     ("utk-default", "UTKFace, default", [], UTK, True),
@@ -46,8 +47,9 @@ SETTINGS = [
 # Rows each backbone runs (InceptionV3 is ~10× the MobileNets' cost: fewer rows).
 PLAN = {
     "mobilenet": [k for k, *_ in SETTINGS],
-    "mobilenetv2": ["paper", "default", "notta", "augment1", "augment4", "size192", "unfreeze1", "unfreeze2", "utk-paper", "utk-default"],
-    "inceptionv3": ["paper", "default", "notta", "unfreeze1", "utk-default"],
+    "mobilenetv2": ["paper", "default", "notta", "augment1", "augment4", "size192", "unfreeze1", "unfreeze2", "unfreeze3", "utk-paper",
+                    "utk-default"],
+    "inceptionv3": ["paper", "default", "notta", "unfreeze1", "unfreeze2", "utk-default"],
 }
 TASKS = {FACES9: ["person", "age_group", "ethnicity"], UTK: ["age_group", "ethnicity"]}
 
