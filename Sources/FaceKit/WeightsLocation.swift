@@ -27,4 +27,17 @@ public enum WeightsLocation {
                                howToGet: "convert them with the script in tools/ named after the backbone (see README)")
         return try Backbone(contentsOf: path, inputSize: inputSize)
     }
+
+    /// Backbone `name` at one input size, or run at each of `scales` (ascending) with the features
+    /// concatenated.
+    public static func extractor(_ name: String, scales: [Int]) throws -> FeatureExtractor {
+        precondition(!scales.isEmpty, "WeightsLocation.extractor: at least one scale")
+        if scales.count == 1 { return try backbone(name, inputSize: scales[0]) }
+        return MultiScaleExtractor(scales: try scales.map { try backbone(name, inputSize: $0) })
+    }
+
+    /// The feature extractor a trained model was trained with.
+    public static func extractor(for info: ModelInfo) throws -> FeatureExtractor {
+        try extractor(info.backbone.name, scales: info.scales ?? [info.inputSize])
+    }
 }

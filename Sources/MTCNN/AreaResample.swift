@@ -8,10 +8,12 @@
 /// Every pyramid level and every R-/O-Net crop is an area resample of the same image, so we build
 /// one integral image (per-channel prefix sums) per detection and read each window sum with four
 /// lookups. The sums are integers, so they are exact (UInt32 wrap-around cancels in the four-term
-/// difference as long as one window holds less than 2³² / 255 pixels).
+/// difference, read as Int32 as long as one window holds less than 2³¹ / 255 pixels). One pixel's
+/// three sums and the next value go through as one 4-lane vector.
 public struct IntegralImage {
     public let width: Int, height: Int
-    /// `[(height + 1), (width + 1), 3]` prefix sums; row 0 and column 0 are zero.
+    /// `[(height + 1), (width + 1), 3]` prefix sums; row 0 and column 0 are zero. One more zero at
+    /// the end, so that the last pixel's sums can be read as a 4-lane vector.
     private(set) var sums: [UInt32]
 
     public init() { width = 0; height = 0; sums = [] }
@@ -20,7 +22,7 @@ public struct IntegralImage {
     public init(pixels: UnsafePointer<UInt8>, width: Int, height: Int, reusing storage: [UInt32] = []) {
         self.width = width; self.height = height
         var s = storage
-        let count = (height + 1) * (width + 1) * 3
+        let count = (height + 1) * (width + 1) * 3 + 1
         if s.count != count { s = [UInt32](repeating: 0, count: count) }
         let stride = (width + 1) * 3
         s.withUnsafeMutableBufferPointer { p in
@@ -68,19 +70,32 @@ public struct IntegralImage {
                         inverseWidth[ox] = 0.0078125 / Float(xb - xa)
                     }
                     var out = output
+                    let offset = SIMD4<Float>(repeating: 0.99609375)
                     for oy in 0..<outHeight {
                         let ya = y0 + oy * regionHeight / outHeight
                         let yb = y0 + ((oy + 1) * regionHeight + outHeight - 1) / outHeight
-                        let top = base + ya * stride, bottom = base + yb * stride
+                        let top = UnsafeRawPointer(base + ya * stride), bottom = UnsafeRawPointer(base + yb * stride)
                         let inverseRows = 1 / Float(yb - ya)
-                        for ox in 0..<outWidth {
-                            let xa = columns[2 * ox], xb = columns[2 * ox + 1]
-                            // (sum / count − 127.5) · 0.0078125 with the 0.0078125 folded into the scale.
-                            let scale = inverseWidth[ox] * inverseRows
-                            for c in 0..<3 {
-                                let sum = bottom[xb + c] &- bottom[xa + c] &- top[xb + c] &+ top[xa + c]
-                                out[c] = Float(sum) * scale - 0.99609375
+                        // The 4-lane store writes one float past the pixel (the next pixel's red, written
+                        // after it): not for the very last pixel of the output.
+                        let vectorColumns = oy == outHeight - 1 ? outWidth - 1 : outWidth
+                        @inline(__always) func pixel(_ ox: Int) -> SIMD4<Float> {
+                            let xa = columns[2 * ox] * 4, xb = columns[2 * ox + 1] * 4
+                            @inline(__always) func load(_ row: UnsafeRawPointer, _ at: Int) -> SIMD4<UInt32> {
+                                row.loadUnaligned(fromByteOffset: at, as: SIMD4<UInt32>.self)
                             }
+                            let sum = load(bottom, xb) &- load(bottom, xa) &- load(top, xb) &+ load(top, xa)
+                            // (sum / count − 127.5) · 0.0078125 with the 0.0078125 folded into the scale.
+                            let scale = SIMD4(repeating: inverseWidth[ox] * inverseRows)
+                            return SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: sum)) * scale - offset
+                        }
+                        for ox in 0..<vectorColumns {
+                            UnsafeMutableRawPointer(out).storeBytes(of: pixel(ox), as: SIMD4<Float>.self)
+                            out += 3
+                        }
+                        if vectorColumns < outWidth {
+                            let v = pixel(outWidth - 1)
+                            out[0] = v[0]; out[1] = v[1]; out[2] = v[2]
                             out += 3
                         }
                     }

@@ -182,7 +182,7 @@ public final class MTCNNDetector {
         let plane = size * size * 3
         let results = crops.reserve(n * plane + n * outputs)
         let out = results + n * plane
-        let chunk = size == RNet.size ? 64 : 16
+        let chunk = size == RNet.size ? 16 : 4
         let chunks = (n + chunk - 1) / chunk
         forEachParallel(count: chunks) { c, worker in
             let lo = c * chunk, hi = min(n, lo + chunk)

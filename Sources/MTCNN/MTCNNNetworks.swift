@@ -3,28 +3,44 @@ import Layers
 import Tensor
 
 /// One convolution (HWIO kernel `[k, k, Cin, Cout]`, valid padding, stride 1) followed by a
-/// per-channel PReLU, as every MTCNN trunk layer is, run by `DirectConvPReLU`. That kernel computes
-/// 16 output channels at a time, so weights, bias and alpha are stored with the output channels
-/// padded with zeros to a multiple of 16 (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the
-/// real channel count.
+/// per-channel PReLU, as every MTCNN trunk layer is. The kernels compute 16 output channels at a
+/// time, so weights, bias and alpha are stored with the output channels padded with zeros to a
+/// multiple of 16 (P-Net's 10 → 16, R-Net's 28 → 32); activations keep the real channel count.
+///
+/// Dispatch: 3×3 layers with ≥ 8 input channels (all but the first of each network) run
+/// `WinogradConv3x3` (F(4×4) or F(2×2) by map size: 4× or 2.25× fewer multiplications), P-Net's
+/// linear 1×1 head `Conv1x1Out8`, the rest `DirectConvPReLU`.
 struct ConvPReLU {
     let kernel: Int, inChannels: Int, outChannels: Int
     let weights: [Float]   // [k, k, Cin, P], P = DirectConvPReLU.paddedChannels(Cout)
     let bias: [Float]      // [P]
-    let alpha: [Float]     // [P]
+    let alpha: [Float]?    // [P], nil: linear
+    /// `weights` transformed for `WinogradConv3x3`'s two variants when that kernel applies.
+    let winograd: (f2: [Float], f4: [Float])?
 
     init(file: WeightFile, _ prefix: String, kernel: Int, inChannels: Int, outChannels: Int, prelu: String) throws {
+        try self.init(kernel: kernel, inChannels: inChannels, outChannels: outChannels,
+                      weights: file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars,
+                      bias: file.tensor("\(prefix).bias", shape: [outChannels]).scalars,
+                      alpha: file.tensor("\(prelu).alpha", shape: [outChannels]).scalars)
+    }
+
+    /// weights `[k, k, Cin, Cout]`, bias `[Cout]`, alpha `[Cout]` or nil (no PReLU: a linear layer).
+    init(kernel: Int, inChannels: Int, outChannels: Int, weights w: [Float], bias: [Float], alpha: [Float]?) {
         let stored = DirectConvPReLU.paddedChannels(outChannels)
         self.kernel = kernel; self.inChannels = inChannels; self.outChannels = outChannels
-        let w = try file.tensor("\(prefix).weight", shape: [kernel, kernel, inChannels, outChannels]).scalars
         var padded = [Float](repeating: 0, count: kernel * kernel * inChannels * stored)
         for row in 0..<(kernel * kernel * inChannels) {
             for o in 0..<outChannels { padded[row * stored + o] = w[row * outChannels + o] }
         }
         let zeros = [Float](repeating: 0, count: stored - outChannels)
         weights = padded
-        bias = try file.tensor("\(prefix).bias", shape: [outChannels]).scalars + zeros
-        alpha = try file.tensor("\(prelu).alpha", shape: [outChannels]).scalars + zeros
+        self.bias = bias + zeros
+        self.alpha = alpha.map { $0 + zeros }
+        winograd = kernel == 3 && inChannels >= 8
+            ? (WinogradConv3x3.transformWeights(padded, inChannels: inChannels, outChannels: stored, variant: .f2),
+               WinogradConv3x3.transformWeights(padded, inChannels: inChannels, outChannels: stored, variant: .f4))
+            : nil
     }
 
     func geometry(batch: Int, height: Int, width: Int) -> ConvGeometry {
@@ -35,9 +51,10 @@ struct ConvPReLU {
     /// input `[1, H, W, Cin]` → this convolution followed by a 2×2 stride-2 ceil-mode max pool,
     /// fused (`DirectConvPReLU.runPool2x2`).
     func pooled(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        precondition(alpha != nil, "ConvPReLU.pooled: the fused pool needs the PReLU")
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                alpha.withUnsafeBufferPointer { a in
+                alpha!.withUnsafeBufferPointer { a in
                     DirectConvPReLU.runPool2x2(input: input, weights: w.baseAddress!, bias: b.baseAddress!,
                                                alpha: a.baseAddress!, output: output, geometry: g)
                 }
@@ -45,17 +62,39 @@ struct ConvPReLU {
         }
     }
 
-    /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`.
-    func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        weights.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                alpha.withUnsafeBufferPointer { a in
-                    DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a.baseAddress!,
+    /// input `[N, H, W, Cin]` → output `[N, H−k+1, W−k+1, Cout]`; `scratch` is the Winograd kernel's.
+    func callAsFunction(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                        scratch: FloatBuffer) {
+        bias.withUnsafeBufferPointer { b in
+            withOptionalPointer(alpha) { a in
+                if a == nil, Conv1x1Out8.applies(g) {
+                    weights.withUnsafeBufferPointer { w in
+                        Conv1x1Out8.run(input: input, weights: w.baseAddress!, weightStride: bias.count, bias: b.baseAddress!,
                                         output: output, geometry: g)
+                    }
+                } else if let winograd, WinogradConv3x3.applies(g) {
+                    let s = scratch.reserve(WinogradConv3x3.scratchCount(inChannels: inChannels))
+                    let variant = WinogradConv3x3.variant(g)
+                    (variant == .f2 ? winograd.f2 : winograd.f4).withUnsafeBufferPointer { u in
+                        WinogradConv3x3.run(input: input, weights: u.baseAddress!, bias: b.baseAddress!, alpha: a,
+                                            output: output, geometry: g, variant: variant, scratch: s)
+                    }
+                } else {
+                    weights.withUnsafeBufferPointer { w in
+                        DirectConvPReLU.run(input: input, weights: w.baseAddress!, bias: b.baseAddress!, alpha: a,
+                                            output: output, geometry: g)
+                    }
                 }
             }
         }
     }
+}
+
+/// `body` with the array's storage, or with nil.
+@inline(__always)
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// A dense layer `[In, Out]` with an optional PReLU.
@@ -114,15 +153,25 @@ func poolGeometry(batch: Int, height: Int, width: Int, channels: Int, kernel: In
                  kernelHeight: kernel, kernelWidth: kernel, strideHeight: stride, strideWidth: stride, ceilMode: true)
 }
 
+/// Max pooling by shape: the 3×3 stride-2 pools (R-Net, O-Net) through `MaxPool3x3Stride2`, the
+/// others through `Ops.maxPool2d`.
+func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    if MaxPool3x3Stride2.applies(g) {
+        MaxPool3x3Stride2.run(input: input, output: output, geometry: g)
+    } else {
+        Ops.maxPool2d(input: input, output: output, geometry: g)
+    }
+}
+
 /// Face probability from two logits: softmax's second entry.
 @inline(__always)
 func faceProbability(_ background: Float, _ face: Float) -> Float {
     1 / (1 + Foundation.exp(background - face))
 }
 
-/// Ping-pong activation buffers shared by the three networks.
+/// Ping-pong activation buffers shared by the three networks, and the convolutions' scratch.
 final class NetworkBuffers {
-    let a = FloatBuffer(), b = FloatBuffer()
+    let a = FloatBuffer(), b = FloatBuffer(), scratch = FloatBuffer()
 }
 
 /// Runs the convolutional trunk of R-Net or O-Net on `[batch, size, size, 3]`: each stage a
@@ -145,9 +194,9 @@ func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Fl
     var current = buffers.a.reserve(count), other = buffers.b.reserve(count)
     var source = input
     for (k, stage) in stages.enumerated() {
-        stage.conv(source, current, convs[k])
+        stage.conv(source, current, convs[k], scratch: buffers.scratch)
         if let p = pools[k] {
-            Ops.maxPool2d(input: current, output: other, geometry: p)
+            maxPool(current, other, p)
             swap(&current, &other)
         }
         source = UnsafePointer(current)
@@ -161,8 +210,8 @@ func runTrunk(_ stages: [(conv: ConvPReLU, pool: Int?)], input: UnsafePointer<Fl
 /// one cell per 12×12 window at stride 2.
 struct PNet {
     let conv1: ConvPReLU, conv2: ConvPReLU, conv3: ConvPReLU
-    /// The two 1×1 heads (conv4_1, conv4_2) as one dense layer over the `outH·outW` positions.
-    let head: DensePReLU
+    /// The two 1×1 heads (conv4_1, conv4_2) as one linear 1×1 convolution with 6 outputs.
+    let head: ConvPReLU
 
     init(file: WeightFile) throws {
         conv1 = try ConvPReLU(file: file, "pnet.conv1", kernel: 3, inChannels: 3, outChannels: 10, prelu: "pnet.prelu1")
@@ -170,16 +219,17 @@ struct PNet {
         conv3 = try ConvPReLU(file: file, "pnet.conv3", kernel: 3, inChannels: 16, outChannels: 32, prelu: "pnet.prelu3")
         let probability = try file.tensor("pnet.conv4_1.weight", shape: [1, 1, 32, 2]).scalars
         let regression = try file.tensor("pnet.conv4_2.weight", shape: [1, 1, 32, 4]).scalars
-        head = DensePReLU(heads: [
+        let heads = DensePReLU(heads: [
             DensePReLU(weights: probability, bias: try file.tensor("pnet.conv4_1.bias", shape: [2]).scalars, alpha: nil,
                        inFeatures: 32, outFeatures: 2),
             DensePReLU(weights: regression, bias: try file.tensor("pnet.conv4_2.bias", shape: [4]).scalars, alpha: nil,
                        inFeatures: 32, outFeatures: 4),
         ])
+        head = ConvPReLU(kernel: 1, inChannels: 32, outChannels: 6, weights: heads.weights, bias: heads.bias, alpha: nil)
     }
 
     struct Plan {
-        let c1: ConvGeometry, pool: ConvGeometry, c2: ConvGeometry, c3: ConvGeometry
+        let c1: ConvGeometry, pool: ConvGeometry, c2: ConvGeometry, c3: ConvGeometry, head: ConvGeometry
         var outHeight: Int { c3.outHeight }
         var outWidth: Int { c3.outWidth }
         var bufferCount: Int { max(c1.outputCount, pool.outputCount, c2.outputCount, c3.outputCount, outHeight * outWidth * 6) }
@@ -191,16 +241,16 @@ struct PNet {
         let pool = poolGeometry(batch: 1, height: c1.outHeight, width: c1.outWidth, channels: c1.outChannels, kernel: 2, stride: 2)
         let c2 = conv2.geometry(batch: 1, height: pool.outHeight, width: pool.outWidth)
         let c3 = conv3.geometry(batch: 1, height: c2.outHeight, width: c2.outWidth)
-        return Plan(c1: c1, pool: pool, c2: c2, c3: c3)
+        return Plan(c1: c1, pool: pool, c2: c2, c3: c3, head: head.geometry(batch: 1, height: c3.outHeight, width: c3.outWidth))
     }
 
     /// Runs on `input` `[1, H, W, 3]`; the result `[outH, outW, 6]` is in `buffers.a`.
     func callAsFunction(_ input: UnsafePointer<Float>, plan: Plan, buffers: NetworkBuffers) {
         let a = buffers.a.reserve(plan.bufferCount), b = buffers.b.reserve(plan.bufferCount)
         conv1.pooled(input, b, plan.c1)
-        conv2(b, a, plan.c2)
-        conv3(a, b, plan.c3)
-        head(b, a, batch: plan.outHeight * plan.outWidth)
+        conv2(b, a, plan.c2, scratch: buffers.scratch)
+        conv3(a, b, plan.c3, scratch: buffers.scratch)
+        head(b, a, plan.head, scratch: buffers.scratch)
     }
 }
 
@@ -226,7 +276,7 @@ struct RNet {
         let (features, free) = runTrunk([(conv1, 3), (conv2, 3), (conv3, nil)], input: input, batch: batch,
                                         size: RNet.size, buffers: buffers)
         dense4(features, free, batch: batch)                                                                     // [N, 128]
-        head(free, features, batch: batch)                                                                       // [N, 6]
+        head(free, features, batch: batch)                                                                      // [N, 6]
         return features
     }
 }
@@ -256,8 +306,8 @@ struct ONet {
     func callAsFunction(_ input: UnsafePointer<Float>, batch: Int, buffers: NetworkBuffers) -> UnsafeMutablePointer<Float> {
         let (features, free) = runTrunk([(conv1, 3), (conv2, 3), (conv3, 2), (conv4, nil)], input: input, batch: batch,
                                         size: ONet.size, buffers: buffers)
-        dense5(features, free, batch: batch)                                                                     // [N, 256]
-        head(free, features, batch: batch)                                                                       // [N, 16]
+        dense5(features, free, batch: batch)                                                                     // [N, 128]
+        head(free, features, batch: batch)                                                                      // [N, 16]
         return features
     }
 }

@@ -77,6 +77,17 @@ final class ArgumentParserTests: XCTestCase {
         }
     }
 
+    func testIntegerListValidation() throws {
+        XCTAssertEqual(try parsed(["a", "--scale", "128, 192"]).ints("scale", default: [1], in: 32...512), [128, 192])
+        XCTAssertEqual(try parsed(["a"]).ints("scale", default: [7], in: 32...512), [7])
+        for bad in ["", "128,", "12", "128,x", "1.5"] {
+            XCTAssertThrowsError(try parsed(["a", "--scale=\(bad)"]).ints("scale", default: [], in: 32...512), bad) {
+                XCTAssertEqual(($0 as? CLIError)?.description,
+                               "--scale must be a comma-separated list of integers in 32…512, got '\(bad)'; see 'facecli demo --help'")
+            }
+        }
+    }
+
     func testErrorsMapToSysexits() {
         XCTAssertEqual(ErrorReporting.exitCode(for: CLIError.notBuilt(command: "x")), .unavailable)
         XCTAssertEqual(ErrorReporting.exitCode(for: CLIError.usage("x", command: nil)), .usage)

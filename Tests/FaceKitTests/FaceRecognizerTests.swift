@@ -54,4 +54,33 @@ final class FaceRecognizerTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("was trained on mobilenet weights with sha256"), "\($0)")
         }
     }
+
+    /// With a person gallery in the model, a face below the threshold is `unknown`, and the
+    /// other tasks still answer; a face above it gets the head's answer.
+    func testPersonGalleryAnswersUnknownBelowItsThreshold() throws {
+        let backbone = try Backbone.random(.keras(.mobilenet), seed: 5, inputSize: 32)
+        let tasks = [TaskInfo(name: "person", labels: ["a", "b"]), TaskInfo(name: "age_group", labels: ["old", "young"])]
+        let head = MultiTaskHead(featureCount: backbone.featureCount, hidden: 8, classCounts: [2, 2], seed: 3)
+        let info = ModelInfo(backbone: .init(name: backbone.name, weightsSHA256: backbone.weightsSHA256, featureCount: backbone.featureCount),
+                             inputSize: 32, normalization: backbone.normalization, preprocessing: "aligned", tasks: tasks,
+                             hidden: 8, dropout: 0.5, settings: .paper, testSplit: [], history: [])
+        let path = folder + "/g.fcw"
+        try MultiTaskModel(info: info, head: head).save(to: path)
+        var rng = SeededRandom(seed: 2)
+        let images = (0..<4).map { _ in RGBImage(width: 32, height: 32, pixels: (0..<(32 * 32 * 3)).map { _ in UInt8(rng.next() % 256) }) }
+        let features = try backbone.features(of: images)
+        var gallery = PersonGallery.build(names: ["a", "b"], space: .features, train: features, trainLabels: [0, 0, 1, 1],
+                                          validation: features, validationLabels: [0, 0, 1, 1], falseAcceptRate: 0.5)
+        gallery.threshold = 2   // no cosine similarity reaches it
+        try gallery.save(intoModel: path)
+
+        let recognizer = try FaceRecognizer(modelPath: path, backbone: backbone, detect: false)
+        let strict = try recognizer.recognize(images[0], aligned: true)[0].predictions
+        XCTAssertEqual(strict[0].label, PersonGallery.unknownLabel)
+        XCTAssertTrue(["old", "young"].contains(strict[1].label))
+        recognizer.classifier.unknownThreshold = -2   // every face is someone
+        let open = try recognizer.recognize(images[0], aligned: true)[0].predictions
+        let p = recognizer.model.probabilities(features: Tensor(shape: [1, features.shape[1]], scalars: Array(features.scalars[0..<features.shape[1]])))[0]
+        XCTAssertEqual(open[0].label, p.scalars[0] >= p.scalars[1] ? "a" : "b")
+    }
 }

@@ -70,6 +70,28 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    func testLabelSmoothingGradientMatchesFiniteDifferencesAndItsValue() {
+        var rng = SeededRandom(seed: 16)
+        let logits = Tensor(randomUniform: [4, 5], in: -3...3, using: &rng)
+        let labels = [4, 0, Loss.missing, 2]
+        let r = Loss.maskedSparseCrossEntropy(logits: logits, labels: labels, smoothing: 0.2)
+        checkGradient(logits, analytic: r.gradient, step: 1e-2, tolerance: 1e-2) {
+            Loss.maskedSparseCrossEntropy(logits: $0, labels: labels, smoothing: 0.2).loss
+        }
+        // By hand: −Σ_j t_j log p_j with t = 0.8·onehot + 0.2/5, averaged over the 3 labelled rows.
+        var expected: Double = 0
+        for (row, y) in [(0, 4), (1, 0), (3, 2)] {
+            let z = (0..<5).map { Double(logits[row, $0]) }
+            let logSum = log(z.map(exp).reduce(0, +))
+            for j in 0..<5 { expected -= ((j == y ? 0.8 : 0) + 0.04) * (z[j] - logSum) }
+        }
+        XCTAssertEqual(Double(r.loss), expected / 3, accuracy: 1e-5)
+        // A confident right answer now costs something: smoothing keeps logits from growing forever.
+        let sure = Tensor(shape: [1, 2], scalars: [20, -20])
+        XCTAssertEqual(Loss.maskedSparseCrossEntropy(logits: sure, labels: [0]).loss, 0, accuracy: 1e-6)
+        XCTAssertGreaterThan(Loss.maskedSparseCrossEntropy(logits: sure, labels: [0], smoothing: 0.1).loss, 1)
+    }
+
     func testMaskedCrossEntropyValueIsMeanOverPresentLabels() {
         // Row 0: logits (0, ln 3) → p = (1/4, 3/4), label 1 → −ln(3/4). Row 1 missing. Row 2: uniform over 2 → ln 2.
         let logits = Tensor(shape: [3, 2], scalars: [0, log(3), 100, -100, 7, 7])

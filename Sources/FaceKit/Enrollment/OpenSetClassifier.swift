@@ -26,23 +26,28 @@ public final class OpenSetClassifier {
         self.modelPath = modelPath
         model = try MultiTaskModel(path: modelPath)
         gallery = try PersonGallery(file: WeightFile(path: modelPath))
-        let e = try extractor ?? WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        let e = try extractor ?? WeightsLocation.extractor(for: model.info)
         self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }
     }
 
     /// Per face: the probabilities per task `[task][class]` followed by the gallery embedding (raw,
     /// `[dim]`) as one more row when there is a gallery. Rows are what `LabelSmoother` averages.
+    /// With the model's test-time flip, both rows are the means over the face and its mirror image.
     public func scores(_ faces: [RGBImage]) throws -> [[[Float]]] {
         if faces.isEmpty { return [] }
-        let features = try extractor.features(faces)                      // [N, featureCount]
-        let probs = model.probabilities(features: features)               // [task] [N, classes]
-        let raw = gallery.map { PersonGallery.rawEmbeddings(features, model: model, space: $0.space) }   // [N, dim]
-        return faces.indices.map { i in
-            var rows = probs.map { p in Array(p.scalars[(i * p.shape[1])..<((i + 1) * p.shape[1])]) }
-            if let raw { rows.append(Array(raw.scalars[(i * raw.shape[1])..<((i + 1) * raw.shape[1])])) }
-            return rows
+        let views = model.info.settings.testTimeFlip ? 2 : 1
+        let inputs = views == 2 ? faces.flatMap { [$0, Augmentation.transform($0, flip: true)] } : faces
+        let features = try extractor.features(inputs)                      // [N·views, featureCount]
+        let probs = model.probabilities(features: features)                // [task] [N·views, classes]
+        let raw = gallery.map { PersonGallery.rawEmbeddings(features, model: model, space: $0.space) }   // [N·views, dim]
+        func mean(_ t: Tensor, _ i: Int) -> [Float] {
+            let c = t.shape[1]
+            var row = [Float](repeating: 0, count: c)
+            for v in 0..<views { for j in 0..<c { row[j] += t.scalars[(i * views + v) * c + j] / Float(views) } }
+            return row
         }
+        return faces.indices.map { i in probs.map { mean($0, i) } + (raw.map { [mean($0, i)] } ?? []) }
     }
 
     /// The answer per task from one face's `scores` row set (possibly averaged over frames).

@@ -20,4 +20,11 @@ public protocol FeatureExtractor: AnyObject {
     var normalization: String { get }
     /// Features of a batch of `inputSize × inputSize` images: `[images.count, featureCount]`.
     func features(_ images: [RGBImage]) throws -> Tensor
+    /// What, besides name, weights and `inputSize`, makes this extractor's features differ from
+    /// another's (part of feature-cache keys).
+    var cacheIdentity: String { get }
+}
+
+extension FeatureExtractor {
+    public var cacheIdentity: String { "\(inputSize)" }
 }

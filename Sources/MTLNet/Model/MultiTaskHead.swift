@@ -56,14 +56,15 @@ public final class MultiTaskHead: ParameterGroup {
 
     /// One training step's loss: masked sparse cross-entropy summed over tasks. labels[k] has
     /// one entry per row (−1 = missing). Runs forward and backward; gradients are zeroed first.
-    /// Also returns `dL/dfeatures` for a trainable backbone tail underneath.
-    public func lossAndGradients(features: Tensor, labels: [[Int]]) -> (total: Float, perTask: [Float], logits: [Tensor], gradFeatures: Tensor) {
+    /// Also returns `dL/dfeatures` for a trainable backbone tail underneath. `smoothing`: label
+    /// smoothing of the loss (see `Loss.maskedSparseCrossEntropy`).
+    public func lossAndGradients(features: Tensor, labels: [[Int]], smoothing: Float = 0) -> (total: Float, perTask: [Float], logits: [Tensor], gradFeatures: Tensor) {
         zeroGradients()
         let logits = self(features)
         var perTask: [Float] = []
         var grads: [Tensor] = []
         for (k, z) in logits.enumerated() {
-            let r = Loss.maskedSparseCrossEntropy(logits: z, labels: labels[k])
+            let r = Loss.maskedSparseCrossEntropy(logits: z, labels: labels[k], smoothing: smoothing)
             perTask.append(r.loss); grads.append(r.gradient)
         }
         let gradFeatures = backward(grads)

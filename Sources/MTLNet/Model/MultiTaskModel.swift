@@ -57,6 +57,9 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     /// written before it was recorded, which still load.
     public var history: [EpochRecord]?
     public var unfrozen: Unfrozen?
+    /// Input sizes of the backbone passes whose features are concatenated (`MultiScaleExtractor`),
+    /// ascending, the last = `inputSize`; nil for one pass at `inputSize`.
+    public var scales: [Int]?
 
     public init(backbone: Backbone, inputSize: Int, normalization: String, preprocessing: String, tasks: [TaskInfo],
                 hidden: Int, dropout: Float, settings: TrainingSettings, testSplit: [HeldOut], history: [EpochRecord]?) {

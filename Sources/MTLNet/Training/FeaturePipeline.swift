@@ -49,7 +49,7 @@ public struct FeaturePipeline {
     public func features(samples: [Sample], tasks: Int, views: Int, progress: (Int, Int) -> Void = { _, _ in }) throws -> Output {
         precondition(views >= 1, "FeaturePipeline: at least one view")
         let f = extractor.featureCount, size = extractor.inputSize
-        let base = [extractor.name, extractor.weightsSHA256, "\(size)", preprocessingKey]
+        let base = [extractor.name, extractor.weightsSHA256, extractor.cacheIdentity, preprocessingKey]
         var hashes: [String] = []
         var rows: [[Float]?] = []          // [samples · views], nil until computed
         var pending: [(row: Int, image: RGBImage)] = []

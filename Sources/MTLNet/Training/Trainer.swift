@@ -88,7 +88,8 @@ public enum Trainer {
             var correct = [Int](repeating: 0, count: head.heads.count), labelled = correct
             for b in stride(from: 0, to: order.count, by: settings.batchSize) {
                 let batch = train.rows(Array(order[b..<min(b + settings.batchSize, order.count)]))
-                let step = head.lossAndGradients(features: tail.map { $0(batch.features) } ?? batch.features, labels: batch.labels)
+                let step = head.lossAndGradients(features: tail.map { $0(batch.features) } ?? batch.features, labels: batch.labels,
+                                                  smoothing: settings.labelSmoothing)
                 adam.update(head.parameters)
                 if let tail {
                     tail.zeroGradients()

@@ -43,7 +43,7 @@ public enum TrainingRun {
         var source = extractor
         if settings.unfreeze > 0 {
             guard let backbone = extractor as? Backbone else {
-                throw FileError(.badData, path: extractor.name, "--unfreeze needs a real backbone")
+                throw FileError(.badData, path: extractor.name, "--unfreeze needs a single-scale backbone (give --input-size N)")
             }
             tail = try BackboneTail(backbone: backbone, blocks: settings.unfreeze)
             source = TapExtractor(backbone: backbone, tail: tail!)
@@ -83,6 +83,7 @@ public enum TrainingRun {
             tasks: dataset.tasks, hidden: settings.hidden, dropout: settings.dropout, settings: settings,
             testSplit: zip(split.test, test.hashes).map { ModelInfo.HeldOut(path: dataset.samples[$0.0].relativePath, sha256: $0.1) },
             history: result.history)
+        info.scales = (extractor as? MultiScaleExtractor)?.inputSizes
         info.unfrozen = tail.map { t in
             ModelInfo.Unfrozen(blocks: settings.unfreeze, tap: t.tap, layers: t.layers.map { String($0.weight.name.dropFirst(BackboneTail.prefix.count).dropLast(".weight".count)) })
         }

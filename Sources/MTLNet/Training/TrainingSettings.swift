@@ -33,6 +33,11 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var tailLearningRateFactor: Float
     /// Average the predictions of each face and its mirror image (test-time augmentation).
     public var testTimeFlip: Bool
+    /// Label smoothing ε of the training loss (0 = plain cross-entropy; validation loss is plain).
+    public var labelSmoothing: Float
+    /// Input sizes the backbone runs at, ascending, their features concatenated (one size: a plain
+    /// backbone). The face crop is the largest.
+    public var scales: [Int]
 
     /// The paper's schedule (Aboluhom & Kandilli 2025): Adam lr 1e-4, batch 32, up to 100 epochs,
     /// early stopping after 3 epochs without improvement of accuracy, reduce-LR-on-plateau ×0.5,
@@ -42,22 +47,26 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public static let paper = TrainingSettings(
         preset: "paper", epochs: 100, batchSize: 32, learningRate: 1e-4, patience: 3, monitor: .accuracy,
         lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 1,
-        seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: false)
+        seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: false,
+        labelSmoothing: 0, scales: [128])
 
     /// The defaults of `facecli train`: the best settings found for a Pi (see README).
     public static let standard = TrainingSettings(
         preset: "default", epochs: 100, batchSize: 32, learningRate: 1e-3, patience: 6, monitor: .loss,
-        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 128, dropout: 0.5, augmentViews: 2,
-        seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: true)
+        lrFactor: 0.5, lrPatience: 2, minLearningRate: 1e-6, hidden: 256, dropout: 0.5, augmentViews: 2,
+        seed: 1, testFraction: 0.3, validationFraction: 0.15, unfreeze: 0, tailLearningRateFactor: 0.1, testTimeFlip: true,
+        labelSmoothing: 0.1, scales: [224])
 }
 
 extension TrainingSettings {
     enum CodingKeys: String, CodingKey {
         case preset, epochs, batchSize, learningRate, patience, monitor, lrFactor, lrPatience, minLearningRate, hidden, dropout
         case augmentViews, seed, testFraction, validationFraction, unfreeze, tailLearningRateFactor, testTimeFlip
+        case labelSmoothing, scales
     }
 
-    /// Fields added after the first model files (`unfreeze`, `tail_learning_rate_factor`) take
+    /// Fields added after the first model files (`unfreeze`, `tail_learning_rate_factor`,
+    /// `label_smoothing`, `scales`) take
     /// their neutral values when absent, so those files still load.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -79,5 +88,7 @@ extension TrainingSettings {
         unfreeze = try c.decodeIfPresent(Int.self, forKey: .unfreeze) ?? 0
         tailLearningRateFactor = try c.decodeIfPresent(Float.self, forKey: .tailLearningRateFactor) ?? 0.1
         testTimeFlip = try c.decode(Bool.self, forKey: .testTimeFlip)
+        labelSmoothing = try c.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? 0
+        scales = try c.decodeIfPresent([Int].self, forKey: .scales) ?? [128]
     }
 }

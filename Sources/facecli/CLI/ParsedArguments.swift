@@ -39,6 +39,17 @@ public struct ParsedArguments: Equatable {
         return v
     }
 
+    /// A comma-separated list of integers, each within `range`; `defaultValue` when absent.
+    public func ints(_ name: String, default defaultValue: [Int], in range: ClosedRange<Int> = Int.min...Int.max) throws -> [Int] {
+        guard let text = value(name) else { return defaultValue }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = items.compactMap { Int($0) }.filter { range.contains($0) }
+        guard !items.isEmpty, values.count == items.count else {
+            throw usageError("--\(name) must be a comma-separated list of integers\(describe(range)), got '\(text)'")
+        }
+        return values
+    }
+
     /// A finite floating-point option within `range`; `defaultValue` when absent.
     public func double(_ name: String, default defaultValue: Double,
                        in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> Double {

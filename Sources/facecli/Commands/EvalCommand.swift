@@ -38,7 +38,7 @@ enum EvalCommand: Command {
         let modelPath = try arguments.value("model") ?? WeightsLocation.require(
             WeightsLocation.defaultModel, what: "the default model", howToGet: "pass --model")
         let model = try MultiTaskModel(path: modelPath)
-        let backbone = try WeightsLocation.backbone(model.info.backbone.name, inputSize: model.info.inputSize)
+        let backbone = try WeightsLocation.extractor(for: model.info)
         let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
         let bar = ProgressBar(label: "preparing faces and features")
         let images = try Evaluation.evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,

@@ -29,6 +29,22 @@ final class ProgressBar {
     }
 }
 
+/// `--unknown-threshold S`: overrides the similarity threshold of a model's person gallery.
+enum UnknownThresholdOption {
+    static let spec = OptionSpec.value("unknown-threshold", "s", help: "Cosine similarity below which a face is an unknown person.",
+                                       default: "the model's calibrated one")
+
+    /// Sets `classifier`'s override from the arguments; warns when the model has no gallery.
+    static func apply(_ arguments: ParsedArguments, to classifier: OpenSetClassifier?) throws {
+        guard arguments.value("unknown-threshold") != nil else { return }
+        let threshold = Float(try arguments.double("unknown-threshold", default: 0, in: -1...1))
+        classifier?.unknownThreshold = threshold
+        if classifier?.gallery == nil {
+            Console.error("warning: --unknown-threshold has no effect: the model has no person gallery (see 'facecli enroll --calibrate')")
+        }
+    }
+}
+
 /// The cache folder: `--cache DIR`, else `$XDG_CACHE_HOME/facecli`, else `~/.cache/facecli`.
 enum CacheLocation {
     static func folder(_ option: String?) -> String {

@@ -10,7 +10,8 @@ enum PredictCommand: Command {
     static let discussion = """
         Prints one line per image: the JSON of 'facecli detect' where every face also has one key per
         task of the model, e.g. "person": {"label": "Tom_Hanks", "probability": 0.97}. Without
-        --model the default model shipped in Weights/ is used. With --aligned each image is taken as
+        --model the default model shipped in Weights/ is used. A model with a person gallery
+        (see 'facecli enroll') answers "unknown" for a face like none of its people. With --aligned each image is taken as
         one face crop (no detection; "box" is the whole image). --annotate OUT writes a copy of each
         image with every face's box, its five landmarks and, beside the box, one line per task: the
         predicted label and its probability.
@@ -22,6 +23,7 @@ enum PredictCommand: Command {
         .value("annotate", "out", help: "Write a copy of the image with boxes, landmarks and predicted labels drawn (a folder when there are several images)."),
         .value("min-face", "px", help: "Smallest face to find, in pixels.", default: "20"),
         .value("align", "method", help: "similarity (5-point) or eyes (the paper's: eyes level).", default: "similarity"),
+        UnknownThresholdOption.spec,
         CommonOptions.threads,
     ]
     static let positionals = [PositionalSpec("image", help: "JPEG or PNG images.", variadic: true)]
@@ -34,6 +36,7 @@ enum PredictCommand: Command {
             WeightsLocation.defaultModel, what: "the default model", howToGet: "train one with 'facecli train' and pass --model")
         let detector: MTCNNDetector? = aligned ? nil : try DetectCommand.makeDetector(arguments, options: try DetectCommand.detectorOptions(arguments))
         let recognizer = try FaceRecognizer(modelPath: modelPath, detector: detector, detect: !aligned, alignment: method)
+        try UnknownThresholdOption.apply(arguments, to: recognizer.classifier)
         let images = arguments.positionals
         let annotate = try arguments.value("annotate").map { try DetectCommand.AnnotationTarget(path: $0, inputs: images.count) }
         let tasks = recognizer.model.info.tasks.map(\.name)

@@ -32,8 +32,10 @@ enum TrainCommand: Command {
         .value("test-split", "f", help: "Share of each class held out for testing.", default: "0.3"),
         .value("augment", "k", help: "Views per training image (1 = none, 2 = + mirror, more = random).", default: "preset"),
         .value("dropout", "f", help: "Dropout rate after the shared layer.", default: "0.5"),
-        .value("input-size", "px", help: "Side of the face crop given to the backbone (the paper: 128).", default: "128"),
-        .value("hidden", "n", help: "Units of the shared layer.", default: "128"),
+        .value("input-size", "px", help: "Side of the face crop given to the backbone (the paper: 128).", default: "preset"),
+        .value("scales", "a,b", help: "Run the backbone at these input sizes and join their features.", default: "preset: 224 (paper: 128)"),
+        .value("hidden", "n", help: "Units of the shared layer.", default: "preset"),
+        .value("label-smoothing", "e", help: "Label smoothing of the training loss (0 = none).", default: "preset"),
         .flag("no-tta", help: "Do not average predictions with the mirrored face."),
         .value("unfreeze", "n", help: "Also train the last N backbone blocks (mobilenet, mobilenetv2, inceptionv3).", default: "preset"),
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
@@ -59,12 +61,14 @@ enum TrainCommand: Command {
         settings.augmentViews = try arguments.int("augment", default: settings.augmentViews, in: 1...64)
         settings.dropout = Float(try arguments.double("dropout", default: Double(settings.dropout), in: 0...0.95))
         settings.hidden = try arguments.int("hidden", default: settings.hidden, in: 1...65_536)
+        settings.labelSmoothing = Float(try arguments.double("label-smoothing", default: Double(settings.labelSmoothing), in: 0...0.99))
         if arguments.flag("no-tta") { settings.testTimeFlip = false }
         settings.unfreeze = try arguments.int("unfreeze", default: settings.unfreeze, in: 0...20)
+        settings.scales = try scales(arguments, preset: settings.scales, unfreeze: settings.unfreeze)
         let tasks = arguments.value("tasks").map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let out = arguments.value("out") ?? "model.fcw"
         let backboneName = try arguments.choice("backbone", from: ["mobilenet", "mobilenetv2", "inceptionv3"], default: "mobilenet")!
-        let extractor = try WeightsLocation.backbone(backboneName, inputSize: try arguments.int("input-size", default: 128, in: 32...512))
+        let extractor = try WeightsLocation.extractor(backboneName, scales: settings.scales)
         let faces = try ModelCommandSupport.faces(arguments, size: extractor.inputSize)
         let bar = ProgressBar(label: "preparing faces and features")
         defer { bar.finish() }
@@ -85,5 +89,21 @@ enum TrainCommand: Command {
             print(run.test.text(taskOrder: run.dataset.tasks.map(\.name)), terminator: "")
         }
         return .ok
+    }
+
+    /// The backbone's input sizes: `--scales`, or `--input-size` alone, or the preset's; the
+    /// largest alone with `--unfreeze` (the trained blocks belong to one backbone pass).
+    static func scales(_ arguments: ParsedArguments, preset: [Int], unfreeze: Int) throws -> [Int] {
+        let sizes = 32...512
+        if arguments.has("scales") && arguments.has("input-size") {
+            throw arguments.usageError("give --scales or --input-size, not both")
+        }
+        if arguments.has("input-size") { return [try arguments.int("input-size", default: 0, in: sizes)] }
+        let scales = Array(Set(try arguments.ints("scales", default: preset, in: sizes))).sorted()
+        if unfreeze > 0 && scales.count > 1 {
+            if arguments.has("scales") { throw arguments.usageError("--unfreeze trains one backbone pass: give a single size in --scales") }
+            return [scales.last!]
+        }
+        return scales
     }
 }

@@ -31,7 +31,7 @@ enum WatchCommand: Command {
         .value("detect-every", "n", help: "Full detection at least every N frames.", default: "15"),
         .value("classify-every", "n", help: "Classify a followed face every N frames (a new face at once); its last answer is repeated in between.", default: "5"),
         .value("smooth", "n", help: "Average a track's probabilities over its last N frames.", default: "5"),
-        .value("unknown-threshold", "s", help: "Cosine similarity below which a face is an unknown person.", default: "the model's calibrated one"),
+        UnknownThresholdOption.spec,
         .value("max-frames", "n", help: "Stop after N answered frames."),
         .flag("drop-late", help: "Drop frames that arrive while one is processed (always on for cameras)."),
         .value("annotate", "dir", help: "Write each frame with boxes and landmarks into this folder."),
@@ -48,14 +48,10 @@ enum WatchCommand: Command {
         let classifyEvery = try arguments.int("classify-every", default: 5, in: 1...100_000)
         let smooth = try arguments.int("smooth", default: 5, in: 1...10_000)
         let maxFrames = try arguments.value("max-frames").map { _ in try arguments.int("max-frames", default: 0, in: 1...Int.max) }
-        let threshold = try arguments.value("unknown-threshold").map { _ in Float(try arguments.double("unknown-threshold", default: 0, in: -1...1)) }
         let annotate = try arguments.value("annotate").map { try DetectCommand.makeFolder($0) }
         let detector = try DetectCommand.makeDetector(arguments, options: try DetectCommand.detectorOptions(arguments))
         let classifier = try loadClassifier(arguments)
-        classifier?.unknownThreshold = threshold
-        if threshold != nil, classifier?.gallery == nil {
-            Console.error("warning: --unknown-threshold has no effect: the model has no person gallery")
-        }
+        try UnknownThresholdOption.apply(arguments, to: classifier)
 
         let source = try openSource(arguments.positionals[0], arguments)
         let pump = FramePump(source: source, dropLate: source.isLive || arguments.flag("drop-late")) { Console.error($0) }
