@@ -153,7 +153,7 @@ def table(results, labels, full):
                 row = cells + [epochs, train_s, feats, f"{r['train_wall_s']:.0f}"]
             else:
                 row = cells + [epochs, train_s + " s"]
-            lines.append(f"| {r['backbone']} | {labels[r['key']]} | " + " | ".join(row) + " |")
+            lines.append(f"| {r['backbone']} | {r.get('label', labels.get(r['key'], r['key']))} | " + " | ".join(row) + " |")
         lines.append("")
         if full and any("eval_accuracy" in m for r in part for m in r["metrics"].values()):
             lines += ["(eval x): what `facecli eval --split test` reports; it finds the held-out images by content, and "
@@ -169,9 +169,10 @@ def pivot(results, labels):
     names = {"mobilenet": "MobileNet", "mobilenetv2": "MobileNetV2", "inceptionv3": "InceptionV3"}
     head = "| settings | " + " | ".join(names[b] for b in backbones) + " |"
     lines = [head, "|" + "---|" * (len(backbones) + 1)]
-    for key, label, _, data, _ in SETTINGS:
-        if not any((b, key) in cell for b in backbones):
-            continue
+    keys = list(dict.fromkeys(r["key"] for r in results))
+    for key in keys:
+        first = next(r for r in results if r["key"] == key)
+        label, data = first.get("label", labels.get(key, key)), first["data"]
         cells = []
         for b in backbones:
             r = cell.get((b, key))
@@ -211,8 +212,15 @@ def main():
             for r in json.load(open(path)):
                 latest[(r["backbone"], r["key"])] = r
         results = list(latest.values())
-        order = {(b, k): i for i, (b, k, *_) in enumerate(rows(args))}
-        results.sort(key=lambda r: order.get((r["backbone"], r["key"]), len(order)))
+        # Rows in the script's order; a row may carry its own "label" and a key with a prefix
+        # ("old-default": measured under earlier defaults), placed after the row of that setting.
+        index = {k: i for i, (k, *_) in enumerate(SETTINGS)}
+        backbones = list(PLAN)
+
+        def place(r):
+            base = r["key"].split("-", 1)[1] if r["key"].startswith("old-") else r["key"]
+            return index.get(base, len(index)), r["key"] != base, backbones.index(r["backbone"])
+        results.sort(key=place)
         print(pivot(results, labels))
         print(table(results, labels, full=False))
         print(table(results, labels, full=True))
