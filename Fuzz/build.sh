@@ -66,7 +66,8 @@ for entry in "${MODULES[@]}"; do
   fi
   echo "build module $name (${#sources[@]} files)"
   swiftc "${COMMON[@]}" -module-name "$name" -emit-library -static -emit-module \
-    -emit-module-path "$OUT/modules/$name.swiftmodule" -o "$lib" "${sources[@]}"
+    -emit-module-path "$OUT/modules/$name.swiftmodule" -o "$lib" "${sources[@]}" \
+    || { rm -f "$lib"; exit 1; }   # a failed build may leave a library newer than its sources
   rebuilt=1
 done
 

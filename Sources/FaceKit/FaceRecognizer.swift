@@ -22,8 +22,14 @@ public struct RecognizedFace: Sendable {
 
 /// The whole pipeline of the paper for library users: detect (MTCNN) → align → backbone features
 /// → multi-task heads, and for the person task the open-set answer of the model's gallery
-/// (`unknown` for a face like no known person; see `OpenSetClassifier`). Not thread-safe (the
-/// networks reuse their buffers).
+/// (`unknown` for a face like no known person; see `OpenSetClassifier`).
+///
+/// Thread-safe: `recognize` may be called from several threads at once and gives each the result
+/// it would get alone. It holds no state of its own between calls; each network it uses
+/// (`MTCNNDetector`, the backbone, `MultiTaskModel`) serialises its own calls with a lock, as they
+/// reuse buffers allocated once, so concurrent calls overlap (one thread's detection runs while
+/// another's backbone runs) but each network serves one call at a time. For full parallel
+/// throughput give each thread its own recogniser.
 public final class FaceRecognizer {
     public let classifier: OpenSetClassifier
     public var model: MultiTaskModel { classifier.model }

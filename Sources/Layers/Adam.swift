@@ -39,4 +39,23 @@ public final class Adam {
             moments[id] = state
         }
     }
+
+    /// First and second moments of each of `parameters` (zeros for one not updated yet), for a
+    /// training checkpoint; with `step` they are the optimiser's whole state.
+    public func moments(of parameters: [Parameter]) -> [(m: [Float], v: [Float])] {
+        parameters.map { p in
+            moments[ObjectIdentifier(p)] ?? ([Float](repeating: 0, count: p.value.count), [Float](repeating: 0, count: p.value.count))
+        }
+    }
+
+    /// Puts back a state taken by `moments(of:)` and `step`, so that the next `update` continues
+    /// bit-exactly (resuming from a checkpoint).
+    public func restore(step: Int, moments saved: [(m: [Float], v: [Float])], of parameters: [Parameter]) {
+        precondition(step >= 0 && saved.count == parameters.count, "Adam.restore: \(saved.count) moments for \(parameters.count) parameters")
+        for (p, s) in zip(parameters, saved) {
+            precondition(s.m.count == p.value.count && s.v.count == p.value.count, "Adam.restore: \(p.name) has \(p.value.count) values")
+            moments[ObjectIdentifier(p)] = s
+        }
+        self.step = step
+    }
 }

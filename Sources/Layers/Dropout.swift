@@ -7,7 +7,8 @@ public final class Dropout {
     public let rate: Float
     /// `true` while training; evaluation (`false`, the default) passes values through.
     public var training = false
-    private var rng: SeededRandom
+    /// The mask generator; public so that a training checkpoint can store and restore it.
+    public var rng: SeededRandom
     private var mask: [Float] = []   // same count as the last input: 0 or 1/(1-rate); empty in eval
 
     public init(rate: Float, seed: UInt64 = 0) {

@@ -9,6 +9,10 @@ extension MTCNNDetector {
     /// landmarks, as `detect` reports them) or nil when O-Net's face probability is at or below
     /// `options.thresholds.onet` or the crop lies wholly outside the image (the track is lost).
     public func refine(_ image: RGBImage, around previous: [FaceBox], margin: Float = 0.1) -> [FaceDetection?] {
+        exclusively { refineFaces(image, around: previous, margin: margin) }
+    }
+
+    private func refineFaces(_ image: RGBImage, around previous: [FaceBox], margin: Float) -> [FaceDetection?] {
         var rects = [(x0: Int, y0: Int, x1: Int, y1: Int)]()
         var squares = [Candidate]()
         var index = [Int?](repeating: nil, count: previous.count)

@@ -10,8 +10,15 @@ import Tensor
 ///
 /// The pipeline follows facenet-pytorch 2.6.0 step by step (the tests compare each stage with its
 /// outputs). Buffers are allocated for the first image of a size and reused, so a detector on a
-/// video stream allocates nothing per frame but the result. One detector is not thread-safe; it
-/// uses `options.threads` threads inside `detect`.
+/// video stream allocates nothing per frame but the result. It uses `options.threads` threads
+/// inside `detect`.
+///
+/// Thread safety: every public method may be called from any thread; calls on one detector run
+/// one at a time (a lock), because they share those reused buffers (pyramid plans, crops, the
+/// integral image, per-worker scratch) — per-call buffers would allocate megabytes per frame. For
+/// parallel detection use one detector per thread. Set `options` before sharing the detector.
+/// The lock is an `NSRecursiveLock` (`refine` calls `stageOutput`) rather than a
+/// `Synchronization.Mutex`, which ThreadSanitizer on Linux does not understand.
 public final class MTCNNDetector {
     public var options: MTCNNOptions
     let pnet: PNet, rnet: RNet, onet: ONet
@@ -25,6 +32,15 @@ public final class MTCNNDetector {
     private let crops = FloatBuffer()
     /// Prefix sums of the image being detected: every pyramid level and crop is read from it.
     private var integral = IntegralImage()
+    /// Serialises the public methods (see the type's comment).
+    private let lock = NSRecursiveLock()
+
+    /// Runs `body` holding the detector's lock.
+    func exclusively<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
 
     /// Reads the three networks from a facecli weight file (see `tools/convert_mtcnn.py`).
     public init(weightsPath: String, options: MTCNNOptions = MTCNNOptions()) throws {
@@ -74,6 +90,10 @@ public final class MTCNNDetector {
 
     /// All faces in `image`, highest confidence first. Any image size; no face gives `[]`.
     public func detect(_ image: RGBImage) -> [FaceDetection] {
+        exclusively { detectFaces(image) }
+    }
+
+    private func detectFaces(_ image: RGBImage) -> [FaceDetection] {
         prepareIntegral(image)
         let t = options.thresholds
         var boxes = proposals(image)
@@ -204,17 +224,19 @@ public final class MTCNNDetector {
     /// The pyramid scales (12 / minFaceSize · factor^i while the shorter side stays ≥ 12 px) and the
     /// resampled sizes for an image of `width × height`.
     public func pyramidLevels(width: Int, height: Int) -> [(scale: Double, height: Int, width: Int)] {
-        preparePyramid(width: width, height: height).levels.map { ($0.scale, $0.height, $0.width) }
+        exclusively { preparePyramid(width: width, height: height).levels.map { ($0.scale, $0.height, $0.width) } }
     }
 
     /// Raw P-Net output at pyramid level `level`: `[outH, outW, 6]` (background and face logits,
     /// 4 regressions) as a tensor.
     public func pnetOutput(_ image: RGBImage, level: Int) -> Tensor {
-        prepareIntegral(image)
-        let l = preparePyramid(width: image.width, height: image.height).levels[level]
-        let maps = pnetMaps(image, level: l, worker: worker(0))
-        let count = l.plan.outHeight * l.plan.outWidth * 6
-        return Tensor(shape: [l.plan.outHeight, l.plan.outWidth, 6], scalars: Array(UnsafeBufferPointer(start: maps, count: count)))
+        exclusively {
+            prepareIntegral(image)
+            let l = preparePyramid(width: image.width, height: image.height).levels[level]
+            let maps = pnetMaps(image, level: l, worker: worker(0))
+            let count = l.plan.outHeight * l.plan.outWidth * 6
+            return Tensor(shape: [l.plan.outHeight, l.plan.outWidth, 6], scalars: Array(UnsafeBufferPointer(start: maps, count: count)))
+        }
     }
 
     /// R-Net (`size` 24, outputs `[N, 6]`) or O-Net (48, `[N, 16]`) on crops of `image` given as
@@ -222,15 +244,19 @@ public final class MTCNNDetector {
     public func stageOutput(_ image: RGBImage, rects: [(x0: Int, y0: Int, x1: Int, y1: Int)], size: Int) -> Tensor {
         precondition(size == RNet.size || size == ONet.size, "stageOutput: size is 24 (R-Net) or 48 (O-Net)")
         let outputs = size == RNet.size ? 6 : 16
-        prepareIntegral(image)
-        let out = runNetwork(image, rects: rects, size: size, outputs: outputs)
-        return Tensor(shape: [rects.count, outputs], scalars: Array(UnsafeBufferPointer(start: out, count: rects.count * outputs)))
+        return exclusively {
+            prepareIntegral(image)
+            let out = runNetwork(image, rects: rects, size: size, outputs: outputs)
+            return Tensor(shape: [rects.count, outputs], scalars: Array(UnsafeBufferPointer(start: out, count: rects.count * outputs)))
+        }
     }
 
     /// The crops (0-based, end-exclusive x0, y0, x1, y1) that P-Net's proposals give R-Net, in order.
     public func proposalCrops(_ image: RGBImage) -> [(x0: Int, y0: Int, x1: Int, y1: Int)] {
-        prepareIntegral(image)
-        return proposals(image).compactMap { BoxOps.crop($0, width: image.width, height: image.height) }
+        exclusively {
+            prepareIntegral(image)
+            return proposals(image).compactMap { BoxOps.crop($0, width: image.width, height: image.height) }
+        }
     }
 
     // MARK: - Workspace

@@ -3,7 +3,9 @@ import Foundation
 /// A small, fast, reproducible random generator (SplitMix64). Tests, weight initialisation,
 /// data splits and augmentation all take one of these so that a seed reproduces a run.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole generator: `SeededRandom(seed: r.state)` continues exactly where `r` is (training
+    /// checkpoints store it this way).
+    public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

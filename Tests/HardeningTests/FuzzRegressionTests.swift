@@ -76,7 +76,8 @@ final class FuzzRegressionTests: XCTestCase {
                     // field the seed goes stale (rerun make_seeds.py): it then fuzzes less deeply, but
                     // must still be refused cleanly, so that a schema change does not break this test.
                     do {
-                        XCTAssertEqual(try MultiTaskModel(path: path).head.classCounts, [2, 3], key)
+                        let model = try MultiTaskModel(path: path)   // outside XCTAssert, which would catch the error itself
+                        XCTAssertEqual(model.head.classCounts, [2, 3], key)
                     } catch {
                         XCTAssertTrue("\(error)".hasPrefix(path + ": malformed model description"), "\(error)")
                     }

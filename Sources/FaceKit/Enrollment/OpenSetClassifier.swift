@@ -8,6 +8,10 @@ import Tensor
 /// A trained model with its person gallery, as prediction uses it: aligned face crops →
 /// backbone features → head probabilities per task, and for the person task the open-set
 /// decision (a trained person, an enrolled person, or `unknown`).
+///
+/// Thread safety: `scores`, `predictions` and `crops` may be called from several threads at once
+/// (the backbone and the model serialise their own calls, see `MultiTaskModel`); set `gallery`
+/// and `unknownThreshold` before sharing the classifier, not while other threads predict.
 public final class OpenSetClassifier {
     public let modelPath: String
     public let model: MultiTaskModel
@@ -15,6 +19,9 @@ public final class OpenSetClassifier {
     public var gallery: PersonGallery?
     /// Overrides the gallery's calibrated threshold (`--unknown-threshold`).
     public var unknownThreshold: Float?
+    /// Average each face with its mirror image (the model's setting by default). `watch` turns it
+    /// off: it already averages the answers over the frames of a track, at half the cost.
+    public var testTimeFlip: Bool
     /// Index of the `person` task, if the model has one.
     public let personTask: Int?
 
@@ -29,6 +36,7 @@ public final class OpenSetClassifier {
         let e = try extractor ?? WeightsLocation.extractor(for: model.info)
         self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }
+        testTimeFlip = model.info.settings.testTimeFlip
     }
 
     /// Per face: the probabilities per task `[task][class]` followed by the gallery embedding (raw,
@@ -36,9 +44,14 @@ public final class OpenSetClassifier {
     /// With the model's test-time flip, both rows are the means over the face and its mirror image.
     public func scores(_ faces: [RGBImage]) throws -> [[[Float]]] {
         if faces.isEmpty { return [] }
-        let views = model.info.settings.testTimeFlip ? 2 : 1
+        let views = testTimeFlip ? 2 : 1
         let inputs = views == 2 ? faces.flatMap { [$0, Augmentation.transform($0, flip: true)] } : faces
-        let features = try extractor.features(inputs)                      // [N·views, featureCount]
+        return scores(features: try extractor.features(inputs), views: views)   // features [N·views, featureCount]
+    }
+
+    /// `scores` from feature rows `[images·views, featureCount]` of what `extractor` computes,
+    /// `views` consecutive rows per image (averaged).
+    public func scores(features: Tensor, views: Int) -> [[[Float]]] {
         let probs = model.probabilities(features: features)                // [task] [N·views, classes]
         let raw = gallery.map { PersonGallery.rawEmbeddings(features, model: model, space: $0.space) }   // [N·views, dim]
         func mean(_ t: Tensor, _ i: Int) -> [Float] {
@@ -47,7 +60,14 @@ public final class OpenSetClassifier {
             for v in 0..<views { for j in 0..<c { row[j] += t.scalars[(i * views + v) * c + j] / Float(views) } }
             return row
         }
-        return faces.indices.map { i in probs.map { mean($0, i) } + (raw.map { [mean($0, i)] } ?? []) }
+        return (0..<(features.shape[0] / views)).map { i in probs.map { mean($0, i) } + (raw.map { [mean($0, i)] } ?? []) }
+    }
+
+    /// The person task's open-set answer (a person or `unknown`) per image, from feature rows as
+    /// `scores(features:views:)` takes them. What `facecli eval` reports for the person task.
+    public func personAnswers(features: Tensor, views: Int) -> [String] {
+        guard let personTask else { return [] }
+        return scores(features: features, views: views).map { predictions($0)[personTask].label }
     }
 
     /// The answer per task from one face's `scores` row set (possibly averaged over frames).

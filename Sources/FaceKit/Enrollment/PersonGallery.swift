@@ -75,11 +75,15 @@ public struct PersonGallery: Equatable, Sendable {
         switch space {
         case .features: return features
         case .shared:
-            model.head.training = false
-            return model.head.relu(model.head.shared(features))   // [N, hidden]
+            return model.withExclusiveHead { head in
+                head.training = false
+                return head.relu(head.shared(features))   // [N, hidden]
+            }
         case .sharedLinear:
-            model.head.training = false
-            return model.head.shared(features)                    // [N, hidden]
+            return model.withExclusiveHead { head in
+                head.training = false
+                return head.shared(features)              // [N, hidden]
+            }
         }
     }
 

@@ -19,7 +19,13 @@ import Tensor
 /// block, cache that block's output, and train copies of the layers after it
 /// (`Backbone.layers(after:)`).
 ///
-/// Not thread-safe: one call at a time per instance (buffers are reused between calls).
+/// Thread safety: `features`, `featureMaps` and `logits` may be called from any thread; calls on
+/// one instance run one at a time (a lock), because they share the normalised-input buffer and
+/// the engine's plans (an arena and im2col scratch per input shape, allocated once and reused —
+/// per-call arenas would allocate megabytes per frame). One call already uses the thread pool;
+/// for more parallel throughput use one backbone per thread. Do not change `inputSize` or use
+/// `graph` directly while other threads use the backbone. (`NSLock`, not `Synchronization.Mutex`,
+/// which ThreadSanitizer on Linux does not understand.)
 public final class Backbone {
     /// `mobilenet`, `mobilenetv2` or `inceptionv3`.
     public var name: String { configuration.architecture.rawValue }
@@ -47,6 +53,7 @@ public final class Backbone {
 
     // Reused between calls: the normalised input batch.
     private var inputBuffer: [Float] = []
+    private let lock = NSLock()
 
     init(configuration: BackboneConfiguration, graph: InferenceGraph, classifier: (Tensor, Tensor)?, source: String,
          metadata: [String: Any], weightsSHA256: String, inputSize: Int) {
@@ -119,6 +126,12 @@ public final class Backbone {
     /// The output and the intermediate maps `names` (values of `graph.valueNames`) for a pixel batch
     /// `[N, H, W, 3]` in 0…255. Returns `[features [N, featureCount]] + maps [N, h, w, c]`.
     public func featureMaps(ofPixels pixels: Tensor, at names: [String]) throws -> [Tensor] {
+        lock.lock()
+        defer { lock.unlock() }
+        return try unsynchronisedFeatureMaps(ofPixels: pixels, at: names)
+    }
+
+    private func unsynchronisedFeatureMaps(ofPixels pixels: Tensor, at names: [String]) throws -> [Tensor] {
         guard pixels.rank == 4, pixels.shape[3] == 3 else {
             throw EngineError.badInput("Backbone \(name): expected pixels [N, H, W, 3], got \(pixels.shape)")
         }

@@ -71,6 +71,12 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 
 /// A trained multi-task model: the head's weights and the description of how to use them.
 /// Stored as one `.fcw` weight file (metadata = `ModelInfo`, tensors = head parameters).
+///
+/// Thread safety: `probabilities`, `extractor(for:)` and `withExclusiveHead` may be called from
+/// any thread; they run one at a time (a lock), because the head's layers keep per-call state for
+/// training (`Dense` its input, `Dropout` its mask and `training` flag, the tail's convolutions
+/// their inputs). The head is small next to the backbone, so serialising it costs little. Use the
+/// head or tail directly only inside `withExclusiveHead` while the model is shared.
 public final class MultiTaskModel {
     public let info: ModelInfo
     public let head: MultiTaskHead
@@ -78,6 +84,14 @@ public final class MultiTaskModel {
     public private(set) var tail: BackboneTail?
     /// Tail weights read from the file, by layer name, until the backbone is known.
     private var tailWeights: [String: (Tensor, Tensor)] = [:]
+    private let lock = NSLock()   // not Synchronization.Mutex: ThreadSanitizer on Linux does not see it
+
+    /// Runs `body` with exclusive use of the head (and of the trained backbone blocks).
+    public func withExclusiveHead<T>(_ body: (MultiTaskHead) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(head)
+    }
 
     public init(info: ModelInfo, head: MultiTaskHead, tail: BackboneTail? = nil) {
         precondition(head.classCounts == info.tasks.map(\.labels.count), "MultiTaskModel: head sizes do not match the tasks")
@@ -150,6 +164,8 @@ public final class MultiTaskModel {
         guard let b = backbone as? Backbone else {
             throw FileError(.badData, path: modelPath, "has trained backbone blocks: it needs a real \(info.backbone.name) backbone")
         }
+        lock.lock()
+        defer { lock.unlock() }
         if tail == nil {
             let t = try BackboneTail(backbone: b, blocks: unfrozen.blocks, weights: tailWeights)
             guard t.tap == unfrozen.tap, t.layers.map(\.weight.name) == unfrozen.layers.map({ BackboneTail.prefix + $0 + ".weight" }),
@@ -181,7 +197,9 @@ public final class MultiTaskModel {
     /// Class probabilities per task for rows of what `extractor(for:)` computes (dropout off).
     public func probabilities(features: Tensor) -> [Tensor] {
         precondition(info.unfrozen == nil || tail != nil, "MultiTaskModel: call extractor(for:) first to build the trained backbone blocks")
-        head.training = false
-        return head.probabilities(tail.map { $0(features) } ?? features)
+        return withExclusiveHead { head in
+            head.training = false
+            return head.probabilities(tail.map { $0(features) } ?? features)
+        }
     }
 }

@@ -86,13 +86,19 @@ extension Evaluation {
     /// image, probabilities averaged over them: test-time augmentation), whose labels index
     /// `tasks`' label lists. Tasks the model does not have are ignored; labels the model does not
     /// know get their own class, never predicted.
-    public static func evaluatedImages(model: MultiTaskModel, tasks: [TaskInfo], features: FeatureSet, views: Int) -> EvaluatedImages {
+    ///
+    /// `personAnswers`, when given, replaces the head's answers for the `person` task: the label of
+    /// every image from its feature rows (`[images·views, f]`), e.g. `unknown` from an open-set
+    /// gallery; a label the model does not have is added to the task's labels.
+    public static func evaluatedImages(model: MultiTaskModel, tasks: [TaskInfo], features: FeatureSet, views: Int,
+                                       personAnswers: ((Tensor) -> [String])? = nil) -> EvaluatedImages {
         let probabilities = model.probabilities(features: features.features)
         let images = features.count / views
+        let answers = personAnswers?(features.features)
         var out: [EvaluatedImages.Task] = []
         for (k, task) in model.info.tasks.enumerated() {
             guard let d = tasks.firstIndex(where: { $0.name == task.name }) else { continue }
-            let labels = task.labels + tasks[d].labels.filter { !task.labels.contains($0) }
+            var labels = task.labels + tasks[d].labels.filter { !task.labels.contains($0) }
             let c = task.labels.count
             var truth: [Int] = [], predicted: [Int] = []
             for i in 0..<images {
@@ -103,6 +109,10 @@ extension Evaluation {
                     var p: Float = 0
                     for v in 0..<views { p += probabilities[k].scalars[(i * views + v) * c + j] }
                     if p > bestP { bestP = p; best = j }
+                }
+                if task.name == "person", let answers {
+                    if !labels.contains(answers[i]) { labels.append(answers[i]) }
+                    best = labels.firstIndex(of: answers[i])!
                 }
                 predicted.append(best)
             }

@@ -63,9 +63,24 @@ public enum Trainer {
     /// with the head, at `settings.tailLearningRateFactor` times the head's learning rate.
     public static func fit(head: MultiTaskHead, tail: BackboneTail? = nil, train: FeatureSet, validation: FeatureSet,
                            settings: TrainingSettings, progress: (EpochRecord) -> Void = { _ in }) -> Result {
+        fit(head: head, tail: tail, train: train, validation: validation, settings: settings, checkpoint: { _ in }, progress: progress)
+    }
+
+    /// `fit` that can be interrupted and resumed.
+    ///
+    /// `checkpoint` is called after every epoch with everything needed to continue; `resume` (a
+    /// state given to `checkpoint` by an earlier run on the same data and settings) continues
+    /// from there, and the run then ends with the same weights, bit for bit, as one that was
+    /// never interrupted: the shuffling and dropout generators, Adam's moments and the schedules'
+    /// state are all part of the state.
+    public static func fit(head: MultiTaskHead, tail: BackboneTail? = nil, train: FeatureSet, validation: FeatureSet,
+                           settings: TrainingSettings, resume: TrainerState? = nil,
+                           checkpoint: (TrainerState) throws -> Void,
+                           progress: (EpochRecord) -> Void = { _ in }) rethrows -> Result {
         precondition(train.count > 0, "Trainer.fit: no training rows")
         let adam = Adam(learningRate: settings.learningRate)
         let tailAdam = Adam(learningRate: settings.learningRate * settings.tailLearningRateFactor)
+        let tailParameters = tail?.parameters ?? []
         func snapshot() -> [Tensor] { head.snapshot() + (tail?.snapshot() ?? []) }
         func restore(_ values: [Tensor]) {
             head.restore(Array(values.prefix(head.parameters.count)))
@@ -79,9 +94,44 @@ public enum Trainer {
         var order = Array(0..<train.count)
         var best = snapshot()
         var history: [EpochRecord] = []
+        var monitored: [Float] = []
         var stoppedEarly = false
-        let start = Date()
-        for epoch in 1...settings.epochs {
+        var first = 1
+        if let state = resume {
+            precondition(state.order.count == train.count && state.parameters.count == best.count,
+                         "Trainer.fit: the resumed state is for \(state.order.count) rows and \(state.parameters.count) tensors")
+            restore(state.parameters)
+            best = state.best
+            adam.restore(step: state.headOptimizer.step, moments: state.headOptimizer.moments, of: head.parameters)
+            tailAdam.restore(step: state.tailOptimizer.step, moments: state.tailOptimizer.moments, of: tailParameters)
+            rng = SeededRandom(seed: state.shuffleState)
+            order = state.order
+            head.dropout.rng = SeededRandom(seed: state.dropoutState)
+            history = state.history
+            monitored = state.monitored
+            // The schedules' counters are a function of the monitored values: replay them.
+            var rate = settings.learningRate
+            for (i, value) in monitored.enumerated() {
+                if stopper.step(value, epoch: i + 1) == .stop { break }
+                rate = plateau.step(value, learningRate: rate)
+            }
+            adam.learningRate = state.learningRate
+            tailAdam.learningRate = state.learningRate * settings.tailLearningRateFactor
+            stoppedEarly = state.stoppedEarly
+            first = state.epoch + 1
+        }
+        func state(epoch: Int) -> TrainerState {
+            TrainerState(epoch: epoch, parameters: snapshot(), best: best,
+                         headOptimizer: .init(step: adam.step, moments: adam.moments(of: head.parameters)),
+                         tailOptimizer: .init(step: tailAdam.step, moments: tailAdam.moments(of: tailParameters)),
+                         learningRate: adam.learningRate, shuffleState: rng.state, order: order,
+                         dropoutState: head.dropout.rng.state, monitored: monitored, history: history, stoppedEarly: stoppedEarly)
+        }
+        // Elapsed times continue those of the interrupted run.
+        let start = Date(timeIntervalSinceNow: -(history.last?.elapsed ?? 0))
+        var epoch = first
+        while epoch <= settings.epochs && !stoppedEarly {
+            defer { epoch += 1 }
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             head.training = true
             var lossSum = [Double](repeating: 0, count: head.heads.count)
@@ -94,7 +144,7 @@ public enum Trainer {
                 if let tail {
                     tail.zeroGradients()
                     tail.backward(step.gradFeatures)
-                    tailAdam.update(tail.parameters)
+                    tailAdam.update(tailParameters)
                 }
                 for k in step.logits.indices {
                     let (c, n) = countCorrect(step.logits[k], batch.labels[k])
@@ -103,8 +153,8 @@ public enum Trainer {
                 }
             }
             head.training = false
-            let monitored = validation.count > 0 ? validation : train
-            let (vLoss, vAcc) = evaluate(head: head, tail: tail, on: monitored, batchSize: 256)
+            let monitoredSet = validation.count > 0 ? validation : train
+            let (vLoss, vAcc) = evaluate(head: head, tail: tail, on: monitoredSet, batchSize: 256)
             let record = EpochRecord(
                 epoch: epoch,
                 trainLoss: lossSum.indices.map { labelled[$0] > 0 ? Float(lossSum[$0] / Double(labelled[$0])) : 0 },
@@ -114,14 +164,17 @@ public enum Trainer {
             history.append(record)
             progress(record)
             let value = settings.monitor == .loss ? vLoss.reduce(0, +) : vAcc.reduce(0, +) / Float(max(vAcc.count, 1))
+            monitored.append(value)
             switch stopper.step(value, epoch: epoch) {
             case .improved: best = snapshot()
             case .wait: break
             case .stop: stoppedEarly = true
             }
-            if stoppedEarly { break }
-            adam.learningRate = plateau.step(value, learningRate: adam.learningRate)
-            tailAdam.learningRate = adam.learningRate * settings.tailLearningRateFactor
+            if !stoppedEarly {
+                adam.learningRate = plateau.step(value, learningRate: adam.learningRate)
+                tailAdam.learningRate = adam.learningRate * settings.tailLearningRateFactor
+            }
+            try checkpoint(state(epoch: epoch))
         }
         restore(best)
         return Result(history: history, bestEpoch: stopper.bestEpoch, stoppedEarly: stoppedEarly)

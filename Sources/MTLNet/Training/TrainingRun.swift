@@ -20,6 +20,16 @@ public struct FaceSource {
 /// `facecli train` as a library call: data → split → cached features → trained head → model
 /// (with its held-out test list) and the test metrics.
 public enum TrainingRun {
+    /// Where a run keeps its per-epoch checkpoint (`TrainingCheckpoint`), and whether it continues
+    /// from the one there. Resuming without a checkpoint starts from the first epoch (so a service
+    /// can always pass `--resume`); a checkpoint for other data or settings is refused.
+    public struct Checkpointing: Sendable {
+        public var path: String
+        public var resume: Bool
+
+        public init(path: String, resume: Bool) { self.path = path; self.resume = resume }
+    }
+
     public struct Result {
         public var model: MultiTaskModel
         public var test: EvaluationReport
@@ -33,6 +43,7 @@ public enum TrainingRun {
 
     public static func train(roots: [String], tasks: [String]? = nil, extractor: FeatureExtractor, faces: FaceSource,
                              settings: TrainingSettings, augmentation: Augmentation = Augmentation(), cacheDirectory: String?,
+                             checkpointing: Checkpointing? = nil,
                              log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         let dataset = try Dataset(roots: roots, only: tasks)
         let split = DataSplit(dataset: dataset, testFraction: settings.testFraction,
@@ -70,8 +81,28 @@ public enum TrainingRun {
         let head = MultiTaskHead(featureCount: extractor.featureCount, hidden: settings.hidden,
                                  classCounts: dataset.tasks.map(\.labels.count), dropout: settings.dropout, seed: settings.seed)
         let names = dataset.tasks.map(\.name)
+        let parameters = head.parameters + (tail?.parameters ?? [])
+        let dataSHA256 = TrainingCheckpoint.fingerprint(tasks: dataset.tasks, train: train.set, validation: validation.set, testImages: test.hashes)
+        var resumed: TrainerState?
+        if let checkpointing, checkpointing.resume {
+            if FileManager.default.fileExists(atPath: checkpointing.path) {
+                let saved = try TrainingCheckpoint(path: checkpointing.path)
+                if let why = saved.mismatch(settings: settings, split: split, dataSHA256: dataSHA256, parameters: parameters, rows: train.set.count) {
+                    throw FileError(.badData, path: checkpointing.path, why)
+                }
+                resumed = saved.state
+                log("resuming after epoch \(saved.state.epoch) from \(checkpointing.path)")
+            } else {
+                log("no checkpoint at \(checkpointing.path): training from the first epoch")
+            }
+        }
         let trainStart = Date()
-        let result = Trainer.fit(head: head, tail: tail, train: train.set, validation: validation.set, settings: settings) {
+        let result = try Trainer.fit(head: head, tail: tail, train: train.set, validation: validation.set, settings: settings, resume: resumed,
+                                     checkpoint: { state in
+                                         guard let checkpointing else { return }
+                                         try TrainingCheckpoint(state: state, names: parameters.map(\.name), settings: settings, split: split,
+                                                                dataSHA256: dataSHA256).write(to: checkpointing.path)
+                                     }) {
             log(Trainer.progressLine($0, tasks: names, maxEpochs: settings.epochs))
         }
         let trainingSeconds = Date().timeIntervalSince(trainStart)
@@ -106,15 +137,16 @@ public enum Evaluation {
     /// Evaluates a saved model on `roots`: `part` `.test` keeps only the images the model held out
     /// when it was trained (matched by file content), `.all` every image.
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                           faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
-                           progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+                           faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                           log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
         try evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: extractor, faces: faces,
-                            cacheDirectory: cacheDirectory, log: log, progress: progress).report
+                            cacheDirectory: cacheDirectory, personAnswers: personAnswers, log: log, progress: progress).report
     }
 
     /// `run`, with the truth and prediction of every image kept (for `EvaluationReportFiles`).
     public static func evaluatedImages(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                                       faces: FaceSource, cacheDirectory: String?, log: (String) -> Void = { _ in },
+                                       faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                                       log: (String) -> Void = { _ in },
                                        progress: ((Int, Int) -> Void)? = nil) throws -> EvaluatedImages {
         let extractor = try model.extractor(for: extractor, modelPath: modelPath)
         let names = model.info.tasks.map(\.name)
@@ -140,6 +172,6 @@ public enum Evaluation {
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let out = try pipeline.features(samples: samples, tasks: dataset.tasks.count, views: views) { done, total in progress?(done, total) }
         for path in out.skipped { log("no face found, skipped: \(path)") }
-        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views)
+        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views, personAnswers: personAnswers)
     }
 }

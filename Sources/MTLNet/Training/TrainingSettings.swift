@@ -65,9 +65,10 @@ extension TrainingSettings {
         case labelSmoothing, scales
     }
 
-    /// Fields added after the first model files (`unfreeze`, `tail_learning_rate_factor`,
-    /// `label_smoothing`, `scales`) take
-    /// their neutral values when absent, so those files still load.
+    /// Fields added after the first model files take their neutral values when absent, so those
+    /// files still load: `test_time_flip` false (they were evaluated without it), `unfreeze` 0,
+    /// `tail_learning_rate_factor` 0.1 (unused without unfrozen blocks), `label_smoothing` 0,
+    /// `scales` [128].
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         preset = try c.decode(String.self, forKey: .preset)
@@ -87,7 +88,7 @@ extension TrainingSettings {
         validationFraction = try c.decode(Double.self, forKey: .validationFraction)
         unfreeze = try c.decodeIfPresent(Int.self, forKey: .unfreeze) ?? 0
         tailLearningRateFactor = try c.decodeIfPresent(Float.self, forKey: .tailLearningRateFactor) ?? 0.1
-        testTimeFlip = try c.decode(Bool.self, forKey: .testTimeFlip)
+        testTimeFlip = try c.decodeIfPresent(Bool.self, forKey: .testTimeFlip) ?? false
         labelSmoothing = try c.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? 0
         scales = try c.decodeIfPresent([Int].self, forKey: .scales) ?? [128]
     }

@@ -2,6 +2,7 @@ import FaceKit
 import Foundation
 import MTCNN
 import MTLNet
+import Tensor
 
 /// `facecli eval --model M --data DIR`: accuracy, precision, recall, F1 and confusion matrix per task.
 enum EvalCommand: Command {
@@ -17,6 +18,8 @@ enum EvalCommand: Command {
         accuracy per ethnicity), confusion_<task>.png, accuracy_<task>_by_<task>.png and
         curves.png (loss and accuracy per task and epoch, and the learning rate, from the history
         the model file keeps; a model without one says so in the report).
+        A model with a person gallery answers "unknown" for the person task as 'predict' does (an
+        extra column of the confusion matrix); --closed-set scores the head's answers alone.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Trained model (.fcw) written by 'facecli train'.", default: "Weights/" + WeightsLocation.defaultModel),
@@ -27,6 +30,8 @@ enum EvalCommand: Command {
         .value("report", "dir", help: "Also write a report (Markdown, JSON, PNG charts) into this folder."),
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .flag("no-cache", help: "Do not read or write the cache."),
+        .flag("closed-set", help: "Person task: the head's answer only, never 'unknown'."),
+        UnknownThresholdOption.spec,
         CommonOptions.threads,
     ]
     static let positionals = [PositionalSpec("data", help: "Dataset folders (same layouts as 'train').", optional: true, variadic: true)]
@@ -40,10 +45,19 @@ enum EvalCommand: Command {
         let model = try MultiTaskModel(path: modelPath)
         let backbone = try WeightsLocation.extractor(for: model.info)
         let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
+        var personAnswers: ((Tensor) -> [String])?
+        if !arguments.flag("closed-set") {
+            let classifier = try OpenSetClassifier(modelPath: modelPath, extractor: backbone)
+            try UnknownThresholdOption.apply(arguments, to: classifier)
+            if classifier.gallery != nil && classifier.personTask != nil {
+                let views = model.info.settings.testTimeFlip ? 2 : 1
+                personAnswers = { classifier.personAnswers(features: $0, views: views) }
+            }
+        }
         let bar = ProgressBar(label: "preparing faces and features")
         let images = try Evaluation.evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
                                                     cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
-                                                    log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
+                                                    personAnswers: personAnswers, log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
         bar.finish()
         let report = images.report
         if let folder = arguments.value("report") {

@@ -1,6 +1,7 @@
 import FaceKit
 import Foundation
 import MTLNet
+import Support
 
 /// `facecli train --data DIR…`: trains the multi-task heads on a frozen backbone.
 enum TrainCommand: Command {
@@ -13,6 +14,10 @@ enum TrainCommand: Command {
         70/30 (stratified, by seed); the model file records the held-out images ('facecli eval
         --split test'). Early stopping and learning-rate decisions use a validation part of the 70 %.
         Faces and backbone features are cached (--cache), so a second run skips that work.
+        After every epoch the state of the run is saved to OUT.checkpoint (atomically); after a
+        crash or kill, the same command with --resume continues from there to the same model as an
+        uninterrupted run. The checkpoint is deleted once OUT is written; OUT itself is only ever
+        replaced whole (an interrupted run leaves the previous model untouched).
         --preset paper reproduces the paper's schedule exactly (Adam 1e-4, batch 32, ≤100 epochs,
         patience 3 on accuracy, LR ×0.5 on plateau, no augmentation); the defaults are the best
         settings found for a Pi (see README).
@@ -41,6 +46,7 @@ enum TrainCommand: Command {
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .flag("no-cache", help: "Do not read or write the cache."),
         .flag("json", help: "Print the test-split metrics as JSON."),
+        .flag("resume", help: "Continue from OUT.checkpoint (same data and options; starts afresh when there is none)."),
     ]
     static let positionals = [PositionalSpec("data", help: "Dataset folders.", optional: true, variadic: true)]
 
@@ -72,15 +78,31 @@ enum TrainCommand: Command {
         let faces = try ModelCommandSupport.faces(arguments, size: extractor.inputSize)
         let bar = ProgressBar(label: "preparing faces and features")
         defer { bar.finish() }
+        let checkpoint = TrainingCheckpoint.path(forModel: out)
         let run = try TrainingRun.train(roots: roots, tasks: tasks, extractor: extractor, faces: faces, settings: settings,
                                         cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
+                                        checkpointing: .init(path: checkpoint, resume: arguments.flag("resume")),
                                         log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
-        try run.model.save(to: out)
         // Person gallery: unknown-person threshold calibrated on the validation part, enrolment (`facecli enroll`).
         if run.model.info.tasks.contains(where: { $0.name == "person" }) {
-            try GalleryBuilder.build(model: run.model, dataset: run.dataset, split: run.split, extractor: try run.model.extractor(for: extractor, modelPath: out),
-                                     faces: faces, cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache"))).save(intoModel: out)
+            // The gallery is added by rewriting a model file: do that on a staged copy, so that OUT
+            // goes from the previous model straight to the complete new one.
+            let folder = (out as NSString).deletingLastPathComponent
+            let staged = (folder as NSString).appendingPathComponent(".\((out as NSString).lastPathComponent).staged-\(getpid())")
+            defer { unlink(staged) }
+            try run.model.save(to: staged)
+            try GalleryBuilder.build(model: run.model, dataset: run.dataset, split: run.split, extractor: try run.model.extractor(for: extractor, modelPath: staged),
+                                     faces: faces, cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache"))).save(intoModel: staged)
+            // Written and fsynced by WeightFile.write: renaming it over OUT is the atomic step.
+            guard rename(staged, out) == 0 else {
+                throw FileError(.cannotCreate, path: out, "cannot rename into place: \(String(cString: strerror(errno)))")
+            }
+            let directory = open(folder.isEmpty ? "." : folder, O_RDONLY)   // make the rename durable
+            if directory >= 0 { fsync(directory); close(directory) }
+        } else {
+            try run.model.save(to: out)
         }
+        unlink(checkpoint)
         Console.standardError("model written to \(out) " + String(format: "(features %.1f s, training %.1f s)", run.seconds.features, run.seconds.training))
         if arguments.flag("json") {
             print(run.test.json())

@@ -52,6 +52,7 @@ enum WatchCommand: Command {
         let detector = try DetectCommand.makeDetector(arguments, options: try DetectCommand.detectorOptions(arguments))
         let classifier = try loadClassifier(arguments)
         try UnknownThresholdOption.apply(arguments, to: classifier)
+        classifier?.testTimeFlip = false   // LabelSmoother averages over the track's frames instead
 
         let source = try openSource(arguments.positionals[0], arguments)
         let pump = FramePump(source: source, dropLate: source.isLive || arguments.flag("drop-late")) { Console.error($0) }
