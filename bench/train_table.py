@@ -80,7 +80,9 @@ def commands(args, backbone, key, extra, data):
     common = ["--cache", args.cache] + (["--threads", str(args.threads)] if args.threads else [])
     train = [args.facecli, "train", "--data", root, *face, "--backbone", backbone, "--seed", "1", *tasks, *extra,
              "--out", model, "--json", "--cache", args.cache]
-    evaluate = [args.facecli, "eval", "--model", model, "--data", root, *face, "--split", "test", "--json", *common]
+    # --closed-set: the head's answers, as train reports them (eval otherwise answers "unknown"
+    # through the person gallery).
+    evaluate = [args.facecli, "eval", "--model", model, "--data", root, *face, "--split", "test", "--closed-set", "--json", *common]
     return train, evaluate
 
 
