@@ -70,6 +70,8 @@ public struct PersonGallery: Equatable, Sendable {
 
     /// Raw embeddings `[N, dim]` of features `[N, featureCount]` in `space`.
     public static func rawEmbeddings(_ features: Tensor, model: MultiTaskModel, space: Space) -> Tensor {
+        // With trained backbone blocks the rows are their input maps: run the blocks first.
+        let features = model.tail.map { $0(features) } ?? features
         switch space {
         case .features: return features
         case .shared:

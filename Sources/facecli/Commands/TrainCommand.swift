@@ -42,7 +42,7 @@ enum TrainCommand: Command {
         .value("hidden", "n", help: "Units of the shared layer.", default: "preset"),
         .value("label-smoothing", "e", help: "Label smoothing of the training loss (0 = none).", default: "preset"),
         .flag("no-tta", help: "Do not average predictions with the mirrored face."),
-        .value("unfreeze", "n", help: "Also train the last N backbone blocks (mobilenet, mobilenetv2).", default: "preset"),
+        .value("unfreeze", "n", help: "Also train the last N backbone blocks (mobilenet, mobilenetv2, inceptionv3).", default: "preset"),
         .value("cache", "dir", help: "Cache folder for faces and features.", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .flag("no-cache", help: "Do not read or write the cache."),
         .flag("json", help: "Print the test-split metrics as JSON."),
