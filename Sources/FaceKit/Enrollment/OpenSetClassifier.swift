@@ -29,10 +29,16 @@ public final class OpenSetClassifier {
     public var inputSize: Int { model.info.inputSize }
 
     /// Loads the model, its gallery and the backbone it was trained on (from `Weights/`, unless given).
-    public init(modelPath: String, extractor: FeatureExtractor? = nil) throws {
+    public convenience init(modelPath: String, extractor: FeatureExtractor? = nil) throws {
+        let file = try WeightFile(path: modelPath)   // read and checksummed once for model and gallery
+        try self.init(model: MultiTaskModel(file: file), gallery: PersonGallery(file: file), modelPath: modelPath, extractor: extractor)
+    }
+
+    /// A model already loaded (shared with the caller) and its gallery.
+    public init(model: MultiTaskModel, gallery: PersonGallery?, modelPath: String, extractor: FeatureExtractor? = nil) throws {
         self.modelPath = modelPath
-        model = try MultiTaskModel(path: modelPath)
-        gallery = try PersonGallery(file: WeightFile(path: modelPath))
+        self.model = model
+        self.gallery = gallery
         let e = try extractor ?? WeightsLocation.extractor(for: model.info)
         self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }

@@ -59,26 +59,15 @@ public enum OpenSetExperiment {
         func features(_ samples: [Sample]) throws -> Tensor {
             try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1).set.features
         }
-        func answers(_ f: Tensor) throws -> [String] {
-            let rows = f.shape[1]
-            return try (0..<f.shape[0]).map { i in
-                let row = Tensor(shape: [1, rows], scalars: Array(f.scalars[(i * rows)..<((i + 1) * rows)]))
-                return classifier.predictions(try scoresOf(row)).first { $0.task == "person" }!.label
-            }
-        }
-        func scoresOf(_ features: Tensor) throws -> [[Float]] {
-            let probs = classifier.model.probabilities(features: features)
-            var rows = probs.map { $0.scalars }
-            if let g = classifier.gallery { rows.append(PersonGallery.rawEmbeddings(features, model: classifier.model, space: g.space).scalars) }
-            return rows
-        }
+        // One view per image (no mirror): the figures measure the gallery, not test-time flip.
+        func answers(_ f: Tensor) -> [String] { classifier.personAnswers(features: f, views: 1) }
 
         // The left-out person.
         let theirs = try fm.contentsOfDirectory(atPath: root + "/" + leaveOut)
             .filter { Dataset.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
             .map { Sample(path: root + "/" + leaveOut + "/" + $0, relativePath: leaveOut + "/" + $0, labels: []) }
         let theirFeatures = try features(theirs)
-        let unknown = try answers(theirFeatures).filter { $0 == PersonGallery.unknownLabel }.count
+        let unknown = answers(theirFeatures).filter { $0 == PersonGallery.unknownLabel }.count
 
         // Known people's test split.
         let person = run.dataset.tasks.firstIndex { $0.name == "person" }!
@@ -88,7 +77,7 @@ public enum OpenSetExperiment {
         let head = classifier.model.probabilities(features: testFeatures)[classifier.personTask!]
         let names = classifier.tasks[classifier.personTask!].labels
         let closed = Trainer.argmax(head).enumerated().filter { names[$0.element] == truth[$0.offset] }.count
-        let before = zip(try answers(testFeatures), truth).filter { $0 == $1 }.count
+        let before = zip(answers(testFeatures), truth).filter { $0 == $1 }.count
 
         // Enrol the first images of the left-out person.
         let k = min(enrolCount, theirs.count - 1)
@@ -97,8 +86,8 @@ public enum OpenSetExperiment {
         gallery.enroll(leaveOut, embeddings: PersonGallery.rawEmbeddings(enrolRows, model: classifier.model, space: gallery.space))
         classifier.gallery = gallery
         let rest = Tensor(shape: [theirs.count - k, dim], scalars: Array(theirFeatures.scalars[(k * dim)...]))
-        let recognised = try answers(rest).filter { $0 == leaveOut }.count
-        let after = zip(try answers(testFeatures), truth).filter { $0 == $1 }.count
+        let recognised = answers(rest).filter { $0 == leaveOut }.count
+        let after = zip(answers(testFeatures), truth).filter { $0 == $1 }.count
 
         let n = Double(test.count)
         return Result(leftOut: leaveOut, threshold: gallery.threshold, unknownRate: Double(unknown) / Double(theirs.count),

@@ -114,7 +114,13 @@ public final class MultiTaskModel {
     /// Reads a model file; a damaged file, a file of another kind or version, or tensors that do
     /// not match the description are refused with an error naming the file.
     public convenience init(path: String) throws {
-        let file = try WeightFile(path: path)
+        try self.init(file: WeightFile(path: path))
+    }
+
+    /// `init(path:)` from a weight file already read (a caller that also reads other parts of the
+    /// file, e.g. the person gallery, reads and checksums it once).
+    public convenience init(file: WeightFile) throws {
+        let path = file.path
         func bad(_ reason: String) -> FileError { FileError(.badData, path: path, reason) }
         guard let kind = file.string("kind") else { throw bad("not a facecli multi-task model (no 'kind' in its metadata; is it a backbone weight file?)") }
         guard kind == ModelInfo.kind else { throw bad("not a facecli multi-task model (it is a '\(kind)' file)") }

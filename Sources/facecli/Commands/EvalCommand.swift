@@ -1,4 +1,5 @@
 import FaceKit
+import Layers
 import Foundation
 import MTCNN
 import MTLNet
@@ -42,12 +43,13 @@ enum EvalCommand: Command {
         let part = Evaluation.Part(rawValue: try arguments.choice("split", from: ["test", "all"], default: "test")!)!
         let modelPath = try arguments.value("model") ?? WeightsLocation.require(
             WeightsLocation.defaultModel, what: "the default model", howToGet: "pass --model")
-        let model = try MultiTaskModel(path: modelPath)
+        let file = try WeightFile(path: modelPath)
+        let model = try MultiTaskModel(file: file)
         let backbone = try WeightsLocation.extractor(for: model.info)
         let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
         var personAnswers: ((Tensor) -> [String])?
         if !arguments.flag("closed-set") {
-            let classifier = try OpenSetClassifier(modelPath: modelPath, extractor: backbone)
+            let classifier = try OpenSetClassifier(model: model, gallery: PersonGallery(file: file), modelPath: modelPath, extractor: backbone)
             try UnknownThresholdOption.apply(arguments, to: classifier)
             if classifier.gallery != nil && classifier.personTask != nil {
                 let views = model.info.settings.testTimeFlip ? 2 : 1
