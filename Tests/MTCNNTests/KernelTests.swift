@@ -18,11 +18,7 @@ final class KernelTests: XCTestCase {
                                  kernelHeight: k, kernelWidth: k, strideHeight: s, strideWidth: s)
             let x = random(g.inputCount, &rng), wt = random(k * k * cin * cout, &rng)
             let b = random(cout, &rng), alpha = random(cout, &rng)
-            // The kernel's layout: output channels padded with zeros to a multiple of 16.
-            let p = DirectConvPReLU.paddedChannels(cout)
-            var wp = [Float](repeating: 0, count: k * k * cin * p)
-            for r in 0..<(k * k * cin) { for o in 0..<cout { wp[r * p + o] = wt[r * cout + o] } }
-            let bp = b + [Float](repeating: 0, count: p - cout), ap = alpha + [Float](repeating: 0, count: p - cout)
+            let (wp, bp, ap) = paddedForDirectConv(weights: wt, bias: b, alpha: alpha, rows: k * k * cin, cout: cout)
             var fast = [Float](repeating: .nan, count: g.outputCount), slow = fast
             for usePReLU in [true, false] {
                 wp.withUnsafeBufferPointer { wpp in bp.withUnsafeBufferPointer { bpp in ap.withUnsafeBufferPointer { app in
@@ -60,10 +56,7 @@ final class KernelTests: XCTestCase {
                                     kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, ceilMode: true)
             let x = random(g.inputCount, &rng), wt = random(k * k * cin * cout, &rng)
             let b = random(cout, &rng), alpha = random(cout, &rng)
-            let p = DirectConvPReLU.paddedChannels(cout)
-            var wp = [Float](repeating: 0, count: k * k * cin * p)
-            for r in 0..<(k * k * cin) { for o in 0..<cout { wp[r * p + o] = wt[r * cout + o] } }
-            let bp = b + [Float](repeating: 0, count: p - cout), ap = alpha + [Float](repeating: 0, count: p - cout)
+            let (wp, bp, ap) = paddedForDirectConv(weights: wt, bias: b, alpha: alpha, rows: k * k * cin, cout: cout)
             var fused = [Float](repeating: .nan, count: pool.outputCount), twoStep = fused, slow = fused
             var map = [Float](repeating: .nan, count: g.outputCount), slowMap = map
             wp.withUnsafeBufferPointer { wpp in bp.withUnsafeBufferPointer { bpp in ap.withUnsafeBufferPointer { app in
@@ -168,5 +161,15 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual([r.x0, r.y0, r.x1, r.y1], [0, 2, 100, 40])
         XCTAssertNil(BoxOps.crop(Candidate(x1: 120, y1: 3, x2: 150, y2: 40, score: 1), width: 100, height: 50))
         XCTAssertNil(BoxOps.crop(Candidate(x1: .nan, y1: 3, x2: .infinity, y2: 40, score: 1), width: 100, height: 50))
+    }
+
+    /// DirectConvPReLU's layout: output channels padded with zeros to a multiple of 16
+    /// (weights `[rows, cout]` → `[rows, padded]`, bias and alpha likewise).
+    func paddedForDirectConv(weights: [Float], bias: [Float], alpha: [Float], rows: Int, cout: Int) -> ([Float], [Float], [Float]) {
+        let p = DirectConvPReLU.paddedChannels(cout)
+        var wp = [Float](repeating: 0, count: rows * p)
+        for r in 0..<rows { for o in 0..<cout { wp[r * p + o] = weights[r * cout + o] } }
+        let zeros = [Float](repeating: 0, count: p - cout)
+        return (wp, bias + zeros, alpha + zeros)
     }
 }
