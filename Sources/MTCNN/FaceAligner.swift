@@ -54,18 +54,36 @@ public struct FaceAligner: Sendable {
         SIMD2(41.5493, 92.3655), SIMD2(70.7299, 92.2041),
     ]
 
+    /// Where the 5 landmarks go in a crop: `points` (pixel-centre coordinates) of a `side × side` square.
+    public struct Template: Sendable, Equatable {
+        public var points: [SIMD2<Float>]
+        public var side: Float
+        public init(points: [SIMD2<Float>], side: Float) { self.points = points; self.side = side }
+
+        /// ArcFace's 112 × 112 crop: what the backbones are trained and evaluated on.
+        public static let arcFace = Template(points: FaceAligner.arcFace112, side: 112)
+        /// dlib's 150 × 150 face chip (`get_face_chip_details(shape, 150, 0.25)`), which
+        /// `FaceEmbedder` was trained on: dlib's mean face shape (eye centres = means of its six eye
+        /// points, nose tip, mouth corners), padded by 0.25 of the face on every side.
+        public static let dlibChip = Template(points: [
+            SIMD2(0.22549, 0.21599), SIMD2(0.75476, 0.21599), SIMD2(0.490127, 0.515625),
+            SIMD2(0.254149, 0.780233), SIMD2(0.726104, 0.780233),
+        ].map { ($0 + 0.25) / 1.5 * 150 }, side: 150)
+    }
+
     public var size: Int
     public var method: Method
+    public var template: Template
 
-    public init(size: Int = 128, method: Method = .similarity) {
+    public init(size: Int = 128, method: Method = .similarity, template: Template = .arcFace) {
         precondition(size >= 8, "FaceAligner: size must be at least 8, got \(size)")
-        self.size = size; self.method = method
+        self.size = size; self.method = method; self.template = template
     }
 
     /// Where the 5 landmarks go in the `size × size` crop.
     public var canonicalLandmarks: [SIMD2<Float>] {
-        let s = Float(size) / 112
-        return FaceAligner.arcFace112.map { $0 * s }
+        let s = Float(size) / template.side
+        return template.points.map { $0 * s }
     }
 
     /// The transform from image pixels to crop pixels for a face with `landmarks`.

@@ -25,6 +25,10 @@ public struct PersonGallery: Equatable, Sendable {
         case sharedLinear = "shared-linear"
         /// The frozen backbone's features (1024 for MobileNet): generic, not fitted to anyone.
         case features
+        /// A face-identity descriptor (`FaceEmbedder`, 128 values) of the face aligned as its
+        /// network expects (`IdentityFeatures`), compared raw (not centred, not scaled): trained on
+        /// thousands of people, it tells apart people nobody trained facecli on.
+        case identity
     }
 
     public struct Person: Codable, Equatable, Sendable {
@@ -68,21 +72,23 @@ public struct PersonGallery: Equatable, Sendable {
 
     // MARK: - Embeddings
 
-    /// Raw embeddings `[N, dim]` of features `[N, featureCount]` in `space`.
+    /// Raw embeddings `[N, dim]` of features `[N, featureCount]` in `space`. In the `identity`
+    /// space the rows are already the descriptors (`IdentityFeatures`) and are returned as they are.
     public static func rawEmbeddings(_ features: Tensor, model: MultiTaskModel, space: Space) -> Tensor {
         // With trained backbone blocks the rows are their input maps: run the blocks first.
-        let features = model.tail.map { $0(features) } ?? features
+        let tailed = { model.tail.map { $0(features) } ?? features }
         switch space {
-        case .features: return features
+        case .identity: return features
+        case .features: return tailed()
         case .shared:
             return model.withExclusiveHead { head in
                 head.training = false
-                return head.relu(head.shared(features))   // [N, hidden]
+                return head.relu(head.shared(tailed()))   // [N, hidden]
             }
         case .sharedLinear:
             return model.withExclusiveHead { head in
                 head.training = false
-                return head.shared(features)              // [N, hidden]
+                return head.shared(tailed())              // [N, hidden]
             }
         }
     }
@@ -176,7 +182,12 @@ public struct PersonGallery: Equatable, Sendable {
         }
         variance = variance.map { $0 / Float(max(rows.count, 1)) }
         let floor = max(variance.reduce(0, +) / Float(dim) * 0.05, 1e-12)   // values that never vary must not dominate
-        let scale = variance.map { 1 / ($0 + floor).squareRoot() }
+        var scale = variance.map { 1 / ($0 + floor).squareRoot() }
+        if space == .identity {
+            // Its network already spreads people apart; centring or scaling on the few training
+            // people would fit it to them (measured: no better for strangers).
+            mean = [Float](repeating: 0, count: dim); scale = [Float](repeating: 1, count: dim)
+        }
         var gallery = PersonGallery(space: space, threshold: 0, calibration: nil,
                                     people: names.map { Person(name: $0, count: 0, enrolled: false) },
                                     prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, scale: scale, removed: [])

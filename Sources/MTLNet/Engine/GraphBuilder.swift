@@ -173,6 +173,16 @@ public struct GraphBuilder {
         return y
     }
 
+    /// dlib's `add_prev` followed by an activation: `activation(a + b)` where two maps of different
+    /// sizes are zero-extended to the larger one (channels, rows and columns; top-left aligned). dlib's
+    /// ResNets join a strided block (one row and column short on even inputs) with an average-pooled
+    /// shortcut of fewer channels this way.
+    public mutating func addZeroExtended(_ a: Value, _ b: Value, _ name: String, activation: Activation) -> Value {
+        let y = newValue(max(channels[a], channels[b]), name)
+        nodes.append(.addExtended(a, b, output: y, activation: activation))
+        return y
+    }
+
     /// Channel concatenation. Each input must be produced by a convolution, a pooling or another
     /// concatenation and used by nothing else: producers write straight into their slice.
     public mutating func concat(_ inputs: [Value], _ name: String) -> Value {
@@ -210,19 +220,21 @@ enum GraphNode {
     case conv(layer: Int, input: Int, output: Int)
     case pool(max: Bool, size: Int, stride: Int, padding: Padding, input: Int, output: Int)
     case add(Int, Int, output: Int)
+    case addExtended(Int, Int, output: Int, activation: Activation)
     case concat([Int], output: Int)
     case globalAvgPool(input: Int, output: Int)
 
     var inputs: [Int] {
         switch self {
         case .conv(_, let i, _), .pool(_, _, _, _, let i, _), .globalAvgPool(let i, _): return [i]
-        case .add(let a, let b, _): return [a, b]
+        case .add(let a, let b, _), .addExtended(let a, let b, _, _): return [a, b]
         case .concat(let xs, _): return xs
         }
     }
     var output: Int {
         switch self {
-        case .conv(_, _, let o), .pool(_, _, _, _, _, let o), .add(_, _, let o), .concat(_, let o), .globalAvgPool(_, let o): return o
+        case .conv(_, _, let o), .pool(_, _, _, _, _, let o), .add(_, _, let o), .addExtended(_, _, let o, _),
+             .concat(_, let o), .globalAvgPool(_, let o): return o
         }
     }
 }

@@ -57,6 +57,7 @@ public final class InferenceGraph {
             return "\(L.name) \(L.kind == .conv ? "conv" : "dw") \(L.kernelHeight)×\(L.kernelWidth)/\(L.strideHeight) \(L.inChannels)→\(L.outChannels)"
         case let .pool(isMax, k, s, _, _, o): return "\(valueNames[o]) \(isMax ? "max" : "avg")pool \(k)/\(s)"
         case let .add(_, _, o): return "\(valueNames[o]) add"
+        case let .addExtended(_, _, o, _): return "\(valueNames[o]) add (zero-extended)"
         case let .concat(_, o): return "\(valueNames[o]) concat"
         case let .globalAvgPool(_, o): return "\(valueNames[o])"
         }
@@ -143,6 +144,8 @@ public final class InferenceGraph {
             case let .add(a, b, o):
                 guard size[a] == size[b] else { throw EngineError.badGraph("add \(valueNames[o]): sizes differ") }
                 size[o] = size[a]
+            case let .addExtended(a, b, o, _):
+                size[o] = (max(size[a].h, size[b].h), max(size[a].w, size[b].w))
             case let .concat(xs, o):
                 guard xs.allSatisfy({ size[$0] == size[xs[0]] }) else {
                     throw EngineError.badInput("input \(height)×\(width): concat \(valueNames[o]) gets maps of different sizes")

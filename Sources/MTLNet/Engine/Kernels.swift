@@ -179,6 +179,33 @@ enum Kernels {
         }
     }
 
+    /// Height, width and channels of one image's map.
+    struct MapShape: Equatable { var height: Int, width: Int, channels: Int }
+
+    /// `output = activation(a' + b')` with `a'`, `b'` the maps zero-extended to `outShape`
+    /// (top-left aligned). Only dlib's ResNet uses it, on small maps: one plain loop.
+    static func addZeroExtended(_ a: UnsafePointer<Float>, _ aShape: MapShape, _ b: UnsafePointer<Float>, _ bShape: MapShape,
+                                output: UnsafeMutablePointer<Float>, _ outShape: MapShape, batch: Int, activation: Activation) {
+        let o = outShape
+        for n in 0..<batch {
+            for y in 0..<o.height {
+                for x in 0..<o.width {
+                    let out = output + ((n * o.height + y) * o.width + x) * o.channels
+                    out.update(repeating: 0, count: o.channels)
+                    for (src, m) in [(a, aShape), (b, bShape)] where y < m.height && x < m.width {
+                        let p = src + ((n * m.height + y) * m.width + x) * m.channels
+                        for c in 0..<m.channels { out[c] += p[c] }
+                    }
+                    switch activation {
+                    case .linear: break
+                    case .relu: for c in 0..<o.channels { out[c] = max(out[c], 0) }
+                    case .relu6: for c in 0..<o.channels { out[c] = min(max(out[c], 0), 6) }
+                    }
+                }
+            }
+        }
+    }
+
     /// `output = a + b` over `count` values.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                     count: Int, threads: Int, pool: ThreadPool) {

@@ -151,6 +151,12 @@ final class Plan {
                 let count = batch * size[o].h * size[o].w * graph.channels[o]
                 Kernels.add(pointer(a, input: input), pointer(b, input: input), output: pointer(o, input: input),
                             count: count, threads: threads, pool: pool)
+            case let .addExtended(a, b, o, activation):
+                precondition([a, b, o].allSatisfy { rowStride[$0] == graph.channels[$0] },
+                             "InferenceGraph: a zero-extended add reads and writes whole maps")
+                func map(_ v: Int) -> Kernels.MapShape { Kernels.MapShape(height: size[v].h, width: size[v].w, channels: graph.channels[v]) }
+                Kernels.addZeroExtended(pointer(a, input: input), map(a), pointer(b, input: input), map(b),
+                                        output: pointer(o, input: input), map(o), batch: batch, activation: activation)
             case .concat:
                 break
             case let .globalAvgPool(i, o):

@@ -83,6 +83,8 @@ public final class BackboneTail: ParameterGroup {
                                                 activation: l.activation))
             case let .pool(isMax, k, s, p, _, _): operation = .pool(max: isMax, size: k, stride: s, padding: p)
             case .add: operation = .add
+            case .addExtended:
+                throw FileError(.badData, path: backbone.name, "\(g.valueNames[node.output]) (a zero-extended add) cannot be trained")
             case .concat: operation = .concat
             case .globalAvgPool: operation = .globalAveragePool
             }

@@ -1,0 +1,82 @@
+import Foundation
+import ImageIO
+import MTCNN
+import MTLNet
+import Support
+import Tensor
+
+/// The identity space of a person gallery (`PersonGallery.Space.identity`): `FaceEmbedder`
+/// descriptors of faces aligned to dlib's 150 × 150 chip.
+///
+/// Faces reach it two ways: detected in a photo (MTCNN's landmarks → chip), or as an aligned
+/// crop (`--aligned` data) whose alignment is not dlib's: MTCNN finds the landmarks inside the
+/// crop; a crop where it finds no face is taken as ArcFace-aligned (what `FaceSources.aligned`
+/// crops are meant to be).
+///
+/// Thread safety: as `FaceEmbedder` and `MTCNNDetector` (each serialises its own calls).
+public final class IdentityFeatures {
+    public static let weightsFile = "face-embedding.fcw"
+    public let embedder: FaceEmbedder
+    let detector: MTCNNDetector
+    public let aligner = FaceAligner(size: FaceEmbedder.chipSize, template: .dlibChip)
+
+    public init(embedder: FaceEmbedder, detector: MTCNNDetector) {
+        self.embedder = embedder; self.detector = detector
+    }
+
+    /// The shipped embedder (`Weights/face-embedding.fcw`) and MTCNN.
+    public convenience init(detector: MTCNNDetector? = nil) throws {
+        let path = try WeightsLocation.require(IdentityFeatures.weightsFile, what: "the face-embedding network",
+                                               howToGet: "convert it with tools/convert_face_embedding.py (see Weights/README.md)")
+        self.init(embedder: try FaceEmbedder(contentsOf: path), detector: try detector ?? MTCNNDetector())
+    }
+
+    /// The chip of a face detected in `image`.
+    public func chip(_ image: RGBImage, landmarks: FaceLandmarks) -> RGBImage {
+        aligner.align(image, landmarks: landmarks)
+    }
+
+    /// The chip of an aligned face crop (the whole image is the face).
+    public func chip(alignedCrop image: RGBImage) -> RGBImage {
+        if let face = IdentityFeatures.largest(detector.detect(image)) { return chip(image, landmarks: face.landmarks) }
+        // No face found: take the centre square as an ArcFace-aligned crop.
+        let square = image.centerSquare(size: min(image.width, image.height))
+        let arcFace = FaceAligner(size: square.width).canonicalLandmarks
+        let toChip = SimilarityTransform.estimate(from: arcFace, to: aligner.canonicalLandmarks)
+        return FaceAligner.warp(square, inverse: toChip.inverse, size: aligner.size)
+    }
+
+    static func largest(_ faces: [FaceDetection]) -> FaceDetection? {
+        faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }
+    }
+
+    /// Descriptors `[N, dim]` of chips.
+    public func descriptors(_ chips: [RGBImage]) throws -> Tensor { try embedder.descriptors(of: chips) }
+
+    /// Image file → chip, for `FeaturePipeline` (descriptors cached like features): the largest
+    /// detected face, or with `aligned` the file as an aligned crop.
+    public func faceSource(aligned: Bool, decoder: ImageDecoder = ImageDecoder()) -> FaceSource {
+        let o = detector.options
+        let key = "identity-v1:" + (aligned ? "aligned:" : "detected:")
+            + "mtcnn-\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet)"
+        return FaceSource(key: key, cacheable: true) { [self] path in
+            let image = try decoder.decode(path: path)
+            if aligned { return chip(alignedCrop: image) }
+            return IdentityFeatures.largest(detector.detect(image)).map { chip(image, landmarks: $0.landmarks) }
+        }
+    }
+
+    /// Descriptors of dataset images by path (through the feature cache); images without a face
+    /// are missing from the dictionary.
+    public func descriptors(of samples: [Sample], aligned: Bool, cacheDirectory: String?, seed: UInt64 = 1) throws -> [String: [Float]] {
+        let faces = faceSource(aligned: aligned)
+        var pipeline = FeaturePipeline(extractor: embedder, cache: try FeatureCache(directory: cacheDirectory),
+                                       preprocessingKey: faces.key, seed: seed, prepareFace: faces.prepare)
+        pipeline.cacheFaces = false   // chips are cheap to remake; descriptors are what is cached
+        let out = try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1)
+        let d = out.set.features.shape[1]
+        var byPath = [String: [Float]]()
+        for (row, i) in out.kept.enumerated() { byPath[samples[i].path] = Array(out.set.features.scalars[(row * d)..<((row + 1) * d)]) }
+        return byPath
+    }
+}
