@@ -41,8 +41,9 @@ public final class FaceRecognizer {
     /// and, when `detector` is nil and `detect` is true, MTCNN from `Weights/`.
     public init(modelPath: String, backbone: FeatureExtractor? = nil, detector: MTCNNDetector? = nil, detect: Bool = true,
                 alignment: FaceAligner.Method = .similarity) throws {
-        classifier = try OpenSetClassifier(modelPath: modelPath, extractor: backbone)
-        if let detector { self.detector = detector } else { self.detector = detect ? try MTCNNDetector() : nil }
+        let detector = try detector ?? (detect ? MTCNNDetector() : nil)
+        self.detector = detector
+        classifier = try OpenSetClassifier(modelPath: modelPath, extractor: backbone, detector: detector)
         aligner = FaceAligner(size: classifier.inputSize, method: alignment)
     }
 
@@ -51,15 +52,18 @@ public final class FaceRecognizer {
     public func recognize(_ image: RGBImage, aligned: Bool = false) throws -> [RecognizedFace] {
         var detections: [FaceDetection?] = []
         var crops: [RGBImage] = []
+        var chips: [RGBImage]?
         if aligned {
             detections = [nil]; crops = [image.centerSquare(size: classifier.inputSize)]
+            chips = classifier.chip(alignedCrop: image).map { [$0] }
         } else {
             guard let detector else { preconditionFailure("FaceRecognizer: created without a detector, call with aligned: true") }
             let faces = detector.detect(image)
             detections = faces
             crops = faces.map { aligner.align(image, landmarks: $0.landmarks) }
+            chips = classifier.chips(image, faces: faces)
         }
-        return try zip(detections, classifier.scores(crops)).map { detection, scores in
+        return try zip(detections, classifier.scores(crops, chips: chips)).map { detection, scores in
             RecognizedFace(detection: detection, predictions: classifier.predictions(scores))
         }
     }

@@ -9,25 +9,31 @@ import Tensor
 public enum GalleryBuilder {
     /// The default target false-accept rate of the unknown-person threshold.
     public static let defaultFalseAcceptRate = 0.05
-    /// The default embedding space (see `PersonGallery.Space` and README figures).
-    public static let defaultSpace = PersonGallery.Space.shared
+    /// The default embedding space (see `PersonGallery.Space` and docs/training.md, "Unknown people
+    /// and enrolment").
+    public static let defaultSpace = PersonGallery.Space.identity
+
+    /// `defaultSpace` when its network's weights are installed, else the head's shared layer.
+    public static var availableDefaultSpace: PersonGallery.Space {
+        WeightsLocation.path(IdentityFeatures.weightsFile) != nil ? defaultSpace : .shared
+    }
 
     /// Gallery for `model` (trained on `roots` with `faces`), features from `extractor` (through
     /// the feature cache, so after training this costs no backbone run).
     public static func build(model: MultiTaskModel, roots: [String], extractor: FeatureExtractor, faces: FaceSource,
                              cacheDirectory: String?, space: PersonGallery.Space = defaultSpace,
-                             falseAcceptRate: Double = defaultFalseAcceptRate) throws -> PersonGallery {
+                             falseAcceptRate: Double = defaultFalseAcceptRate, identity: IdentityFeatures? = nil) throws -> PersonGallery {
         let s = model.info.settings
         let dataset = try Dataset(roots: roots)
         let split = DataSplit(dataset: dataset, testFraction: s.testFraction, validationFraction: s.validationFraction, seed: s.seed)
         return try build(model: model, dataset: dataset, split: split, extractor: extractor, faces: faces,
-                         cacheDirectory: cacheDirectory, space: space, falseAcceptRate: falseAcceptRate)
+                         cacheDirectory: cacheDirectory, space: space, falseAcceptRate: falseAcceptRate, identity: identity)
     }
 
     /// As above with the dataset and split at hand (right after `TrainingRun.train`).
     public static func build(model: MultiTaskModel, dataset: Dataset, split: DataSplit, extractor: FeatureExtractor, faces: FaceSource,
                              cacheDirectory: String?, space: PersonGallery.Space = defaultSpace,
-                             falseAcceptRate: Double = defaultFalseAcceptRate) throws -> PersonGallery {
+                             falseAcceptRate: Double = defaultFalseAcceptRate, identity: IdentityFeatures? = nil) throws -> PersonGallery {
         guard let person = model.info.tasks.firstIndex(where: { $0.name == "person" }),
               let d = dataset.tasks.firstIndex(where: { $0.name == "person" }) else {
             throw GalleryError.noPersonTask
@@ -38,6 +44,24 @@ public enum GalleryBuilder {
         let names = model.info.tasks[person].labels
         // Dataset label index → model class index (the same names; a person unknown to the model is skipped).
         let toModel = dataset.tasks[d].labels.map { names.firstIndex(of: $0) ?? -1 }
+        if space == .identity {
+            // Descriptors of the faces as the model saw them: aligned crops stay crops, photos are detected.
+            let identity = try identity ?? IdentityFeatures()
+            let aligned = faces.key == FaceSources.aligned(size: 1).key
+            let wanted = split.train + (split.validation.isEmpty ? [] : split.validation)
+            let byPath = try identity.descriptors(of: wanted.map { dataset.samples[$0] }, aligned: aligned,
+                                                  cacheDirectory: cacheDirectory, seed: model.info.settings.seed)
+            func rows(_ indices: [Int]) -> (Tensor, [Int]) {
+                let kept = indices.filter { byPath[dataset.samples[$0].path] != nil }
+                let dim = identity.embedder.dimension
+                let labels = kept.map { i -> Int in let y = dataset.samples[i].labels[d]; return y < 0 ? -1 : toModel[y] }
+                return (Tensor(shape: [kept.count, dim], scalars: kept.flatMap { byPath[dataset.samples[$0].path]! }), labels)
+            }
+            let (train, trainLabels) = rows(split.train)
+            let (validation, validationLabels) = rows(split.validation.isEmpty ? split.train : split.validation)
+            return PersonGallery.build(names: names, space: space, train: train, trainLabels: trainLabels,
+                                       validation: validation, validationLabels: validationLabels, falseAcceptRate: falseAcceptRate)
+        }
         func part(_ indices: [Int]) throws -> (Tensor, [Int]) {
             let out = try pipeline.features(samples: indices.map { dataset.samples[$0] }, tasks: dataset.tasks.count, views: 1)
             let labels = out.set.labels[d].map { $0 < 0 ? -1 : toModel[$0] }

@@ -9,6 +9,10 @@ import Tensor
 /// backbone features → head probabilities per task, and for the person task the open-set
 /// decision (a trained person, an enrolled person, or `unknown`).
 ///
+/// A gallery in the `identity` space (the default for new models) also needs each face's identity
+/// chip (`chips(_:faces:)`, `identity.chip(alignedCrop:)`): its descriptor, not the backbone's
+/// features, decides who the face is.
+///
 /// Thread safety: `scores`, `predictions` and `crops` may be called from several threads at once
 /// (the backbone and the model serialise their own calls, see `MultiTaskModel`); set `gallery`
 /// and `unknownThreshold` before sharing the classifier, not while other threads predict.
@@ -24,18 +28,31 @@ public final class OpenSetClassifier {
     public var testTimeFlip: Bool
     /// Index of the `person` task, if the model has one.
     public let personTask: Int?
+    /// The identity network, loaded when the gallery is in the `identity` space.
+    public var identity: IdentityFeatures?
+    var usesIdentity: Bool { gallery?.space == .identity }
 
     public var tasks: [TaskInfo] { model.info.tasks }
     public var inputSize: Int { model.info.inputSize }
 
     /// Loads the model, its gallery and the backbone it was trained on (from `Weights/`, unless given).
-    public convenience init(modelPath: String, extractor: FeatureExtractor? = nil) throws {
+    /// `detector`: finds landmarks in aligned crops for an `identity` gallery (one is loaded if nil).
+    public convenience init(modelPath: String, extractor: FeatureExtractor? = nil, detector: MTCNNDetector? = nil) throws {
         let file = try WeightFile(path: modelPath)   // read and checksummed once for model and gallery
-        try self.init(model: MultiTaskModel(file: file), gallery: PersonGallery(file: file), modelPath: modelPath, extractor: extractor)
+        let gallery = try PersonGallery(file: file)
+        try self.init(model: MultiTaskModel(file: file), gallery: gallery, modelPath: modelPath, extractor: extractor,
+                      identity: gallery?.space == .identity ? try IdentityFeatures(detector: detector) : nil)
+    }
+
+    /// Runs every network once on blank input: buffers and plans are made before a clock starts.
+    public func warmUp() throws {
+        let blank = { (s: Int) in RGBImage(width: s, height: s, pixels: [UInt8](repeating: 0, count: s * s * 3)) }
+        _ = try scores([blank(inputSize)], chips: usesIdentity ? [blank(FaceEmbedder.chipSize)] : nil)
     }
 
     /// A model already loaded (shared with the caller) and its gallery.
-    public init(model: MultiTaskModel, gallery: PersonGallery?, modelPath: String, extractor: FeatureExtractor? = nil) throws {
+    public init(model: MultiTaskModel, gallery: PersonGallery?, modelPath: String, extractor: FeatureExtractor? = nil,
+                identity: IdentityFeatures? = nil) throws {
         self.modelPath = modelPath
         self.model = model
         self.gallery = gallery
@@ -43,45 +60,59 @@ public final class OpenSetClassifier {
         self.extractor = try model.extractor(for: e, modelPath: modelPath)   // with the model's trained blocks, if any
         personTask = model.info.tasks.firstIndex { $0.name == "person" }
         testTimeFlip = model.info.settings.testTimeFlip
+        if gallery?.space == .identity { self.identity = try identity ?? IdentityFeatures() }
     }
 
     /// Per face: the probabilities per task `[task][class]` followed by the gallery embedding (raw,
     /// `[dim]`) as one more row when there is a gallery. Rows are what `LabelSmoother` averages.
     /// With the model's test-time flip, both rows are the means over the face and its mirror image.
-    public func scores(_ faces: [RGBImage]) throws -> [[[Float]]] {
+    /// `chips`: the faces' identity chips, one per face (needed by an `identity` gallery; without
+    /// them the head answers for the person task).
+    public func scores(_ faces: [RGBImage], chips: [RGBImage]? = nil) throws -> [[[Float]]] {
         if faces.isEmpty { return [] }
         let views = testTimeFlip ? 2 : 1
         let inputs = views == 2 ? faces.flatMap { [$0, Augmentation.transform($0, flip: true)] } : faces
-        return scores(features: try extractor.features(inputs), views: views)   // features [N·views, featureCount]
+        precondition(chips == nil || chips!.count == faces.count, "OpenSetClassifier.scores: one chip per face")
+        let descriptors = try chips.flatMap { c in try identity.map { usesIdentity ? try $0.descriptors(c) : nil } ?? nil }
+        return scores(features: try extractor.features(inputs), views: views, descriptors: descriptors)   // features [N·views, featureCount]
     }
 
     /// `scores` from feature rows `[images·views, featureCount]` of what `extractor` computes,
-    /// `views` consecutive rows per image (averaged).
-    public func scores(features: Tensor, views: Int) -> [[[Float]]] {
+    /// `views` consecutive rows per image (averaged), and for an `identity` gallery the images'
+    /// descriptors `[images, dim]`.
+    public func scores(features: Tensor, views: Int, descriptors: Tensor? = nil) -> [[[Float]]] {
         let probs = model.probabilities(features: features)                // [task] [N·views, classes]
-        let raw = gallery.map { PersonGallery.rawEmbeddings(features, model: model, space: $0.space) }   // [N·views, dim]
-        func mean(_ t: Tensor, _ i: Int) -> [Float] {
+        let raw: (rows: Tensor, views: Int)?                               // [N·views, dim] or [N, dim]
+        if usesIdentity {
+            raw = descriptors.map { ($0, 1) }
+        } else {
+            raw = gallery.map { (PersonGallery.rawEmbeddings(features, model: model, space: $0.space), views) }
+        }
+        func mean(_ t: Tensor, _ i: Int, _ views: Int) -> [Float] {
             let c = t.shape[1]
             var row = [Float](repeating: 0, count: c)
             for v in 0..<views { for j in 0..<c { row[j] += t.scalars[(i * views + v) * c + j] / Float(views) } }
             return row
         }
-        return (0..<(features.shape[0] / views)).map { i in probs.map { mean($0, i) } + (raw.map { [mean($0, i)] } ?? []) }
+        return (0..<(features.shape[0] / views)).map { i in
+            probs.map { mean($0, i, views) } + (raw.map { [mean($0.rows, i, $0.views)] } ?? [])
+        }
     }
 
     /// The person task's open-set answer (a person or `unknown`) per image, from feature rows as
-    /// `scores(features:views:)` takes them. What `facecli eval` reports for the person task.
-    public func personAnswers(features: Tensor, views: Int) -> [String] {
+    /// `scores(features:views:descriptors:)` takes them. What `facecli eval` reports for the person task.
+    public func personAnswers(features: Tensor, views: Int, descriptors: Tensor? = nil) -> [String] {
         guard let personTask else { return [] }
-        return scores(features: features, views: views).map { predictions($0)[personTask].label }
+        return scores(features: features, views: views, descriptors: descriptors).map { predictions($0)[personTask].label }
     }
 
     /// The answer per task from one face's `scores` row set (possibly averaged over frames).
     ///
     /// Person task with a gallery: below the threshold → `unknown` (probability: 1 − the best
-    /// similarity, floored at 0); nearest an enrolled person →
+    /// similarity, floored at 0); nearest an enrolled person, or anyone in an `identity` gallery →
     /// that person (probability: softmax of 10·similarity over the gallery); nearest a trained
-    /// person → the head's answer, whose accuracy on the trained people enrolment leaves as it was.
+    /// person of another gallery → the head's answer, whose accuracy on the trained people
+    /// enrolment leaves as it was.
     public func predictions(_ scores: [[Float]]) -> [TaskPrediction] {
         tasks.enumerated().map { t, task in
             let p = scores[t]
@@ -95,7 +126,7 @@ public final class OpenSetClassifier {
                 answer.probability = 1 - (sims.max().map { max(0, $0) } ?? 0)
                 return answer
             }
-            if gallery.people[k].enrolled || gallery.removed.contains(answer.label) {
+            if gallery.space == .identity || gallery.people[k].enrolled || gallery.removed.contains(answer.label) {
                 let e = sims.map { Foundation.exp(10 * ($0 - s)) }
                 answer.label = gallery.people[k].name
                 answer.probability = 1 / e.reduce(0, +)
@@ -108,5 +139,17 @@ public final class OpenSetClassifier {
     public func crops(_ image: RGBImage, faces: [FaceDetection]) -> [RGBImage] {
         let aligner = FaceAligner(size: inputSize)
         return faces.map { aligner.align(image, landmarks: $0.landmarks) }
+    }
+
+    /// Identity chips of `faces` in `image` when the gallery needs them (nil otherwise).
+    public func chips(_ image: RGBImage, faces: [FaceDetection]) -> [RGBImage]? {
+        guard usesIdentity, let identity else { return nil }
+        return faces.map { identity.chip(image, landmarks: $0.landmarks) }
+    }
+
+    /// The identity chip of an aligned face crop when the gallery needs it (nil otherwise).
+    public func chip(alignedCrop image: RGBImage) -> RGBImage? {
+        guard usesIdentity, let identity else { return nil }
+        return identity.chip(alignedCrop: image)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MTLNet
+import Support
 import Tensor
 
 /// The issue-7 measurement of unknown people and enrolment: train on every person of an
@@ -31,6 +32,7 @@ public enum OpenSetExperiment {
                            scratch: String, log: (String) -> Void = { _ in }) throws -> Result {
         let start = Date()
         let fm = FileManager.default
+        let root = URL(fileURLWithPath: root).standardizedFileURL.path   // the symlinks below must not be relative
         let reduced = scratch + "/data-without-" + leaveOut
         try? fm.removeItem(atPath: reduced)
         try fm.createDirectory(atPath: reduced, withIntermediateDirectories: true)
@@ -56,38 +58,53 @@ public enum OpenSetExperiment {
         var pipeline = FeaturePipeline(extractor: extractor, cache: try FeatureCache(directory: cacheDirectory),
                                        preprocessingKey: faces.key, seed: settings.seed, prepareFace: faces.prepare)
         pipeline.cacheFaces = faces.cacheable
-        func features(_ samples: [Sample]) throws -> Tensor {
-            try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1).set.features
+        /// Feature rows `[N, f]` and, for an identity gallery, descriptor rows `[N, dim]` (one view
+        /// per image, no mirror: the figures measure the gallery, not test-time flip).
+        func inputs(_ samples: [Sample]) throws -> (features: Tensor, descriptors: Tensor?) {
+            let f = try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1).set.features
+            guard let identity = classifier.identity, gallery.space == .identity else { return (f, nil) }
+            let byPath = try identity.descriptors(of: samples, aligned: true, cacheDirectory: cacheDirectory, seed: settings.seed)
+            return (f, Tensor(shape: [samples.count, identity.embedder.dimension], scalars: try samples.flatMap { s -> [Float] in
+                guard let row = byPath[s.path] else { throw FileError(.badData, path: s.path, "no identity descriptor") }
+                return row
+            }))
         }
-        // One view per image (no mirror): the figures measure the gallery, not test-time flip.
-        func answers(_ f: Tensor) -> [String] { classifier.personAnswers(features: f, views: 1) }
+        func answers(_ x: (features: Tensor, descriptors: Tensor?)) -> [String] {
+            classifier.personAnswers(features: x.features, views: 1, descriptors: x.descriptors)
+        }
+        func rows(_ t: Tensor, _ r: Range<Int>) -> Tensor {
+            let d = t.shape[1]
+            return Tensor(shape: [r.count, d], scalars: Array(t.scalars[(r.lowerBound * d)..<(r.upperBound * d)]))
+        }
+        func rows(_ x: (features: Tensor, descriptors: Tensor?), _ r: Range<Int>) -> (features: Tensor, descriptors: Tensor?) {
+            (rows(x.features, r), x.descriptors.map { rows($0, r) })
+        }
 
         // The left-out person.
         let theirs = try fm.contentsOfDirectory(atPath: root + "/" + leaveOut)
             .filter { Dataset.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
             .map { Sample(path: root + "/" + leaveOut + "/" + $0, relativePath: leaveOut + "/" + $0, labels: []) }
-        let theirFeatures = try features(theirs)
-        let unknown = answers(theirFeatures).filter { $0 == PersonGallery.unknownLabel }.count
+        let theirInputs = try inputs(theirs)
+        let unknown = answers(theirInputs).filter { $0 == PersonGallery.unknownLabel }.count
 
         // Known people's test split.
         let person = run.dataset.tasks.firstIndex { $0.name == "person" }!
         let test = run.split.test.map { run.dataset.samples[$0] }
         let truth = test.map { run.dataset.tasks[person].labels[$0.labels[person]] }
-        let testFeatures = try features(test)
-        let head = classifier.model.probabilities(features: testFeatures)[classifier.personTask!]
+        let testInputs = try inputs(test)
+        let head = classifier.model.probabilities(features: testInputs.features)[classifier.personTask!]
         let names = classifier.tasks[classifier.personTask!].labels
         let closed = Trainer.argmax(head).enumerated().filter { names[$0.element] == truth[$0.offset] }.count
-        let before = zip(answers(testFeatures), truth).filter { $0 == $1 }.count
+        let before = zip(answers(testInputs), truth).filter { $0 == $1 }.count
 
         // Enrol the first images of the left-out person.
         let k = min(enrolCount, theirs.count - 1)
-        let dim = theirFeatures.shape[1]
-        let enrolRows = Tensor(shape: [k, dim], scalars: Array(theirFeatures.scalars[0..<(k * dim)]))
-        gallery.enroll(leaveOut, embeddings: PersonGallery.rawEmbeddings(enrolRows, model: classifier.model, space: gallery.space))
+        let enrol = rows(theirInputs, 0..<k)
+        gallery.enroll(leaveOut, embeddings: enrol.descriptors
+                       ?? PersonGallery.rawEmbeddings(enrol.features, model: classifier.model, space: gallery.space))
         classifier.gallery = gallery
-        let rest = Tensor(shape: [theirs.count - k, dim], scalars: Array(theirFeatures.scalars[(k * dim)...]))
-        let recognised = answers(rest).filter { $0 == leaveOut }.count
-        let after = zip(answers(testFeatures), truth).filter { $0 == $1 }.count
+        let recognised = answers(rows(theirInputs, k..<theirs.count)).filter { $0 == leaveOut }.count
+        let after = zip(answers(testInputs), truth).filter { $0 == $1 }.count
 
         let n = Double(test.count)
         return Result(leftOut: leaveOut, threshold: gallery.threshold, unknownRate: Double(unknown) / Double(theirs.count),

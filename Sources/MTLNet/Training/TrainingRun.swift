@@ -134,10 +134,13 @@ public enum Evaluation {
         evaluatedImages(model: model, tasks: tasks, features: features, views: views).report
     }
 
+    /// The person task's answers (e.g. open-set) for feature rows `[images·views, f]` of `images`.
+    public typealias PersonAnswers = (_ features: Tensor, _ images: [Sample]) throws -> [String]
+
     /// Evaluates a saved model on `roots`: `part` `.test` keeps only the images the model held out
     /// when it was trained (matched by file content), `.all` every image.
     public static func run(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                           faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                           faces: FaceSource, cacheDirectory: String?, personAnswers: PersonAnswers? = nil,
                            log: (String) -> Void = { _ in }, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
         try evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: extractor, faces: faces,
                             cacheDirectory: cacheDirectory, personAnswers: personAnswers, log: log, progress: progress).report
@@ -145,7 +148,7 @@ public enum Evaluation {
 
     /// `run`, with the truth and prediction of every image kept (for `EvaluationReportFiles`).
     public static func evaluatedImages(model: MultiTaskModel, modelPath: String, roots: [String], part: Part, extractor: FeatureExtractor,
-                                       faces: FaceSource, cacheDirectory: String?, personAnswers: ((Tensor) -> [String])? = nil,
+                                       faces: FaceSource, cacheDirectory: String?, personAnswers: PersonAnswers? = nil,
                                        log: (String) -> Void = { _ in },
                                        progress: ((Int, Int) -> Void)? = nil) throws -> EvaluatedImages {
         let extractor = try model.extractor(for: extractor, modelPath: modelPath)
@@ -172,6 +175,7 @@ public enum Evaluation {
         let views = model.info.settings.testTimeFlip ? 2 : 1
         let out = try pipeline.features(samples: samples, tasks: dataset.tasks.count, views: views) { done, total in progress?(done, total) }
         for path in out.skipped { log("no face found, skipped: \(path)") }
-        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views, personAnswers: personAnswers)
+        let answers = try personAnswers?(out.set.features, out.kept.map { samples[$0] })
+        return evaluatedImages(model: model, tasks: dataset.tasks, features: out.set, views: views, personAnswers: answers.map { a in { _ in a } })
     }
 }

@@ -30,7 +30,7 @@ enum EnrollCommand: Command {
         .value("remove", "name", help: "Take this person out of the gallery."),
         .repeatable("calibrate", "dir", help: "Build the gallery from this training dataset (repeatable)."),
         .value("false-accept", "rate", help: "With --calibrate: share of strangers accepted as someone.", default: "0.05"),
-        .value("space", "shared|features", help: "With --calibrate: embedding (head's shared layer or backbone features).", default: "shared"),
+        .value("space", "identity|shared|features", help: "With --calibrate, --leave-one-out: embedding (face-identity network, head's shared layer or backbone features).", default: "identity"),
         .value("cache", "dir", help: "Feature cache folder (--calibrate).", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .value("leave-one-out", "dir", help: "Measure: train without --person (or each person in turn) of this dataset, then enrol them."),
         .value("enrol-count", "n", help: "With --leave-one-out: images enrolled.", default: "10"),
@@ -60,7 +60,7 @@ enum EnrollCommand: Command {
             return .ok
         case "calibrate":
             let rate = try arguments.double("false-accept", default: GalleryBuilder.defaultFalseAcceptRate, in: 0...1)
-            let space = PersonGallery.Space(rawValue: try arguments.choice("space", from: PersonGallery.Space.allCases.map(\.rawValue), default: "shared")!)!
+            let space = PersonGallery.Space(rawValue: try arguments.choice("space", from: PersonGallery.Space.allCases.map(\.rawValue), default: GalleryBuilder.defaultSpace.rawValue)!)!
             let classifier = try OpenSetClassifier(modelPath: modelPath)
             guard classifier.model.info.preprocessing == FaceSources.aligned(size: 1).key else {
                 throw CLIError.failure("\(modelPath): --calibrate reads aligned-crop datasets only (the model was trained with '\(classifier.model.info.preprocessing)')", .dataError)
@@ -68,7 +68,7 @@ enum EnrollCommand: Command {
             let g = try GalleryBuilder.build(model: classifier.model, roots: arguments.allValues("calibrate"), extractor: classifier.extractor,
                                              faces: FaceSources.aligned(size: classifier.inputSize),
                                              cacheDirectory: CacheLocation.folder(arguments.value("cache")),
-                                             space: space, falseAcceptRate: rate)
+                                             space: space, falseAcceptRate: rate, identity: classifier.identity)
             try g.save(intoModel: modelPath)
             Console.standardError(describe(g))
             return .ok
@@ -78,10 +78,13 @@ enum EnrollCommand: Command {
             guard !arguments.positionals.isEmpty else { throw arguments.usageError("give the photos of \(name)") }
             let classifier = try OpenSetClassifier(modelPath: modelPath)
             guard var g = classifier.gallery else { throw noGallery(modelPath) }
-            let faces = try faceCrops(arguments, size: classifier.inputSize, classifier: classifier)
+            let (faces, chips) = try faceCrops(arguments, size: classifier.inputSize, classifier: classifier)
             guard !faces.isEmpty else { throw CLIError.failure("no face found in the images of \(name)", .dataError) }
-            let features = try classifier.extractor.features(faces)
-            g.enroll(name, embeddings: PersonGallery.rawEmbeddings(features, model: classifier.model, space: g.space))
+            if let identity = classifier.identity, let chips {
+                g.enroll(name, embeddings: try identity.descriptors(chips))
+            } else {
+                g.enroll(name, embeddings: PersonGallery.rawEmbeddings(try classifier.extractor.features(faces), model: classifier.model, space: g.space))
+            }
             try g.save(intoModel: modelPath)
             let count = g.people.first { $0.name == name }!.count
             Console.standardError(String(format: "enrolled %@: %d faces added (%d in total) into %@ in %.1f s",
@@ -90,21 +93,27 @@ enum EnrollCommand: Command {
         }
     }
 
-    /// One face crop per image: the crop itself (--aligned) or the most confident detected face, aligned.
-    static func faceCrops(_ arguments: ParsedArguments, size: Int, classifier: OpenSetClassifier) throws -> [RGBImage] {
+    /// One face crop per image: the crop itself (--aligned) or the most confident detected face,
+    /// aligned; and its identity chip when the gallery is in the identity space.
+    static func faceCrops(_ arguments: ParsedArguments, size: Int, classifier: OpenSetClassifier) throws -> ([RGBImage], [RGBImage]?) {
         let aligned = arguments.flag("aligned")
         var options = MTCNNOptions()
         options.threads = try arguments.threads()
         let detector = aligned ? nil : try DetectCommand.makeDetector(arguments, options: options)
-        var crops = [RGBImage]()
+        var crops = [RGBImage](), chips = [RGBImage]()
         _ = ImageInputs.forEach(arguments.positionals) { path, image in
-            if aligned { crops.append(image.centerSquare(size: size)); return }
+            if aligned {
+                crops.append(image.centerSquare(size: size))
+                chips += classifier.chip(alignedCrop: image).map { [$0] } ?? []
+                return
+            }
             guard let face = detector!.detect(image).first else {
                 throw FileError(.badData, path: path, "no face found")
             }
             crops += classifier.crops(image, faces: [face])
+            chips += classifier.chips(image, faces: [face]) ?? []
         }
-        return crops
+        return (crops, chips.count == crops.count && !chips.isEmpty ? chips : nil)
     }
 
     static func leaveOneOut(_ data: String, _ arguments: ParsedArguments) throws -> ExitCode {

@@ -3,6 +3,7 @@ import Layers
 import Foundation
 import MTCNN
 import MTLNet
+import Support
 import Tensor
 
 /// `facecli eval --model M --data DIR`: accuracy, precision, recall, F1 and confusion matrix per task.
@@ -47,18 +48,30 @@ enum EvalCommand: Command {
         let model = try MultiTaskModel(file: file)
         let backbone = try WeightsLocation.extractor(for: model.info)
         let faces = try ModelCommandSupport.faces(arguments, size: model.info.inputSize)
-        var personAnswers: ((Tensor) -> [String])?
+        let cache = arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache"))
+        var personAnswers: Evaluation.PersonAnswers?
         if !arguments.flag("closed-set") {
-            let classifier = try OpenSetClassifier(model: model, gallery: PersonGallery(file: file), modelPath: modelPath, extractor: backbone)
+            let gallery = try PersonGallery(file: file)
+            let classifier = try OpenSetClassifier(model: model, gallery: gallery, modelPath: modelPath, extractor: backbone,
+                                                   identity: gallery?.space == .identity ? try IdentityFeatures() : nil)
             try UnknownThresholdOption.apply(arguments, to: classifier)
             if classifier.gallery != nil && classifier.personTask != nil {
                 let views = model.info.settings.testTimeFlip ? 2 : 1
-                personAnswers = { classifier.personAnswers(features: $0, views: views) }
+                personAnswers = { features, images in
+                    guard let identity = classifier.identity else { return classifier.personAnswers(features: features, views: views) }
+                    // Identity descriptors of the same images, faces prepared as the model's were.
+                    let byPath = try identity.descriptors(of: images, aligned: faces.key == FaceSources.aligned(size: 1).key,
+                                                          cacheDirectory: cache, seed: model.info.settings.seed)
+                    let missing = images.filter { byPath[$0.path] == nil }
+                    guard missing.isEmpty else { throw FileError(.badData, path: missing[0].path, "the identity network found no face") }
+                    let descriptors = Tensor(shape: [images.count, identity.embedder.dimension], scalars: images.flatMap { byPath[$0.path]! })
+                    return classifier.personAnswers(features: features, views: views, descriptors: descriptors)
+                }
             }
         }
         let bar = ProgressBar(label: "preparing faces and features")
         let images = try Evaluation.evaluatedImages(model: model, modelPath: modelPath, roots: roots, part: part, extractor: backbone, faces: faces,
-                                                    cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
+                                                    cacheDirectory: cache,
                                                     personAnswers: personAnswers, log: { bar.finish(); Console.standardError($0) }, progress: bar.update)
         bar.finish()
         let report = images.report

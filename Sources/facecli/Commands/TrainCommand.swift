@@ -91,8 +91,13 @@ enum TrainCommand: Command {
             let staged = (folder as NSString).appendingPathComponent(".\((out as NSString).lastPathComponent).staged-\(getpid())")
             defer { unlink(staged) }
             try run.model.save(to: staged)
+            let space = GalleryBuilder.availableDefaultSpace
+            if space != GalleryBuilder.defaultSpace {
+                Console.standardError("note: Weights/\(IdentityFeatures.weightsFile) not found: the person gallery uses the head's shared layer (weaker on strangers)")
+            }
             try GalleryBuilder.build(model: run.model, dataset: run.dataset, split: run.split, extractor: try run.model.extractor(for: extractor, modelPath: staged),
-                                     faces: faces, cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache"))).save(intoModel: staged)
+                                     faces: faces, cacheDirectory: arguments.flag("no-cache") ? nil : CacheLocation.folder(arguments.value("cache")),
+                                     space: space).save(intoModel: staged)
             // Written and fsynced by WeightFile.write: renaming it over OUT is the atomic step.
             guard rename(staged, out) == 0 else {
                 throw FileError(.cannotCreate, path: out, "cannot rename into place: \(String(cString: strerror(errno)))")

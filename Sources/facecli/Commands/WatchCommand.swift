@@ -50,14 +50,14 @@ enum WatchCommand: Command {
         let maxFrames = try arguments.value("max-frames").map { _ in try arguments.int("max-frames", default: 0, in: 1...Int.max) }
         let annotate = try arguments.value("annotate").map { try DetectCommand.makeFolder($0) }
         let detector = try DetectCommand.makeDetector(arguments, options: try DetectCommand.detectorOptions(arguments))
-        let classifier = try loadClassifier(arguments)
+        let classifier = try loadClassifier(arguments, detector: detector)
         try UnknownThresholdOption.apply(arguments, to: classifier)
         classifier?.testTimeFlip = false   // LabelSmoother averages over the track's frames instead
 
         let source = try openSource(arguments.positionals[0], arguments)
         let pump = FramePump(source: source, dropLate: source.isLive || arguments.flag("drop-late")) { Console.error($0) }
         let tracker = FaceTracker(detector: detector, options: .init(detectEvery: detectEvery))
-        if let classifier { _ = try classifier.scores([RGBImage(width: classifier.inputSize, height: classifier.inputSize, pixels: [UInt8](repeating: 0, count: classifier.inputSize * classifier.inputSize * 3))]) }   // warm-up: buffers and plans before the clock starts
+        try classifier?.warmUp()
         var smoother = LabelSmoother(window: smooth)
         var answers = [Int: [TaskPrediction]]()   // per track id: its latest smoothed answer
         var answered = 0
@@ -70,7 +70,8 @@ enum WatchCommand: Command {
             if let classifier {
                 // New faces, faces due for a refresh, and faces without an answer yet.
                 let due = tracks.filter { ($0.length - 1) % classifyEvery == 0 || answers[$0.id] == nil }
-                let scores = try classifier.scores(classifier.crops(frame.image, faces: due.map(\.face)))
+                let faces = due.map(\.face)
+                let scores = try classifier.scores(classifier.crops(frame.image, faces: faces), chips: classifier.chips(frame.image, faces: faces))
                 for (k, track) in due.enumerated() {
                     answers[track.id] = classifier.predictions(smoother.add(track: track.id, probabilities: scores[k]))
                 }
@@ -95,14 +96,14 @@ enum WatchCommand: Command {
         return .ok
     }
 
-    static func loadClassifier(_ arguments: ParsedArguments) throws -> OpenSetClassifier? {
+    static func loadClassifier(_ arguments: ParsedArguments, detector: MTCNNDetector) throws -> OpenSetClassifier? {
         if arguments.flag("no-model") { return nil }
-        if let path = arguments.value("model") { return try OpenSetClassifier(modelPath: path) }
+        if let path = arguments.value("model") { return try OpenSetClassifier(modelPath: path, detector: detector) }
         guard let path = WeightsLocation.path(WeightsLocation.defaultModel) else {
             Console.error("note: no model given and \(WeightsLocation.defaultModel) not found: reporting faces and tracks only")
             return nil
         }
-        return try OpenSetClassifier(modelPath: path)
+        return try OpenSetClassifier(modelPath: path, detector: detector)
     }
 
     static func openSource(_ name: String, _ arguments: ParsedArguments) throws -> FrameSource {
