@@ -42,7 +42,7 @@ enum BenchCommand: Command {
 }
 
 /// Every mode of `facecli bench`, in help order.
-public let benchModes: [any BenchMode.Type] = [BenchOpsMode.self, BenchDetectMode.self, BenchBackboneMode.self]
+public let benchModes: [any BenchMode.Type] = [BenchOpsMode.self, BenchDetectMode.self, BenchBackboneMode.self, BenchEmbeddingMode.self]
 
 /// One mode of `facecli bench`.
 public protocol BenchMode {
