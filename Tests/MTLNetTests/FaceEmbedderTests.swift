@@ -91,4 +91,75 @@ final class FaceEmbedderTests: XCTestCase {
                                  10.5, 0,      12.5, 0]
         XCTAssertEqual(y, expected)
     }
+
+    /// The zero-extended add (`Kernels.addZeroExtended`: a flat run for equal shapes, runs of channels
+    /// per position otherwise) against its definition, written here as the plain loop it replaced, over
+    /// operands larger or smaller in rows, columns and channels (or equal), each activation, batch 1 and 2.
+    /// The operands are tapped from the same forward; sums are exact (`a + b`, one addition).
+    func testZeroExtendedAddMatchesTheDefinitionOverShapes() throws {
+        var rng = SeededRandom(seed: 21)
+        struct Branch { let out: Int, kernel: Int, stride: Int, padding: Padding }
+        let branches = [Branch(out: 8, kernel: 3, stride: 1, padding: .same), Branch(out: 19, kernel: 3, stride: 2, padding: .valid),
+                        Branch(out: 5, kernel: 1, stride: 1, padding: .valid), Branch(out: 16, kernel: 3, stride: 2, padding: .same),
+                        Branch(out: 8, kernel: 1, stride: 1, padding: .valid)]
+        var cases = 0
+        for (h, w, c) in [(9, 7, 3), (8, 8, 4), (35, 35, 5), (5, 6, 2)] {
+            for (i, first) in branches.enumerated() {
+                for second in branches[i...].map(Optional.some) + [nil] {   // nil: the 2×2/2 average pool of the input
+                    for activation in [Activation.linear, .relu, .relu6] {
+                        var b = GraphBuilder(inputChannels: c, source: SeededParameters(seed: UInt64(cases), epsilon: 1e-3, batchNormScale: true))
+                        let x = b.conv(b.input, "a", out: first.out, kernel: (first.kernel, first.kernel), stride: first.stride,
+                                       padding: first.padding, activation: .linear)
+                        let y = second.map { b.conv(b.input, "b", out: $0.out, kernel: ($0.kernel, $0.kernel), stride: $0.stride,
+                                                    padding: $0.padding, activation: .linear) }
+                            ?? b.avgPool(b.input, "b", size: 2, stride: 2, padding: .valid)
+                        let sum = b.addZeroExtended(x, y, "sum", activation: activation)
+                        let graph = try b.finish(output: sum)
+                        let batch = 1 + cases % 2
+                        let input = (0..<(batch * h * w * c)).map { _ in rng.nextFloat(in: -6...6) }
+                        func shape(_ v: Int) throws -> (h: Int, w: Int, c: Int) {
+                            let s = try graph.spatialSize(of: v, height: h, width: w)
+                            return (s.height, s.width, graph.channels(of: v))
+                        }
+                        let (sa, sb, so) = (try shape(x), try shape(y), try shape(sum))
+                        var ta = [Float](repeating: .nan, count: batch * sa.h * sa.w * sa.c)
+                        var tb = [Float](repeating: .nan, count: batch * sb.h * sb.w * sb.c)
+                        var out = [Float](repeating: .nan, count: batch * so.h * so.w * so.c)
+                        try input.withUnsafeBufferPointer { xp in
+                            try ta.withUnsafeMutableBufferPointer { ap in
+                                try tb.withUnsafeMutableBufferPointer { bp in
+                                    try out.withUnsafeMutableBufferPointer { op in
+                                        try graph.forward(input: xp.baseAddress!, batch: batch, height: h, width: w, output: op.baseAddress!,
+                                                          taps: [x: ap.baseAddress!, y: bp.baseAddress!])
+                                    }
+                                }
+                            }
+                        }
+                        var expected = [Float](repeating: 0, count: out.count)
+                        for n in 0..<batch {
+                            for r in 0..<so.h {
+                                for q in 0..<so.w {
+                                    let o = ((n * so.h + r) * so.w + q) * so.c
+                                    for (t, s) in [(ta, sa), (tb, sb)] where r < s.h && q < s.w {
+                                        let p = ((n * s.h + r) * s.w + q) * s.c
+                                        for k in 0..<s.c { expected[o + k] += t[p + k] }
+                                    }
+                                    for k in 0..<so.c {
+                                        switch activation {
+                                        case .linear: break
+                                        case .relu: expected[o + k] = max(expected[o + k], 0)
+                                        case .relu6: expected[o + k] = min(max(expected[o + k], 0), 6)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        XCTAssertEqual(out, expected, "\(h)×\(w)×\(c), \(sa) + \(sb) → \(so), \(activation), batch \(batch)")
+                        cases += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(cases, 4 * 20 * 3)
+    }
 }

@@ -183,27 +183,75 @@ enum Kernels {
     struct MapShape: Equatable { var height: Int, width: Int, channels: Int }
 
     /// `output = activation(a' + b')` with `a'`, `b'` the maps zero-extended to `outShape`
-    /// (top-left aligned). Only dlib's ResNet uses it, on small maps: one plain loop.
+    /// (top-left aligned). Only dlib's ResNet uses it, on small maps (≤ 35 × 35 × 32), so it runs on
+    /// the calling thread. Per output position the channels split into at most four runs — both maps,
+    /// only the wider one, neither — each added with 8-lane vectors: the plain per-channel loop over
+    /// both maps (with an array of the two per position) took 30 µs on the 35 × 35 × 32 maps.
+    /// Sums are `a + b` as in the definition (tested against it over shapes, `BackboneEngineTests`).
     static func addZeroExtended(_ a: UnsafePointer<Float>, _ aShape: MapShape, _ b: UnsafePointer<Float>, _ bShape: MapShape,
                                 output: UnsafeMutablePointer<Float>, _ outShape: MapShape, batch: Int, activation: Activation) {
         let o = outShape
+        if aShape == o && bShape == o {   // an identity shortcut (10 of the 14 blocks): one flat run
+            let count = batch * o.height * o.width * o.channels
+            addPosition(a, count, b, count, output, count, activation)
+            return
+        }
         for n in 0..<batch {
             for y in 0..<o.height {
+                let aRow = y < aShape.height ? a + (n * aShape.height + y) * aShape.width * aShape.channels : nil
+                let bRow = y < bShape.height ? b + (n * bShape.height + y) * bShape.width * bShape.channels : nil
+                var out = output + (n * o.height + y) * o.width * o.channels
                 for x in 0..<o.width {
-                    let out = output + ((n * o.height + y) * o.width + x) * o.channels
-                    out.update(repeating: 0, count: o.channels)
-                    for (src, m) in [(a, aShape), (b, bShape)] where y < m.height && x < m.width {
-                        let p = src + ((n * m.height + y) * m.width + x) * m.channels
-                        for c in 0..<m.channels { out[c] += p[c] }
-                    }
-                    switch activation {
-                    case .linear: break
-                    case .relu: for c in 0..<o.channels { out[c] = max(out[c], 0) }
-                    case .relu6: for c in 0..<o.channels { out[c] = min(max(out[c], 0), 6) }
-                    }
+                    let pa = x < aShape.width ? aRow.map { $0 + x * aShape.channels } : nil
+                    let pb = x < bShape.width ? bRow.map { $0 + x * bShape.channels } : nil
+                    addPosition(pa, pa == nil ? 0 : aShape.channels, pb, pb == nil ? 0 : bShape.channels,
+                                out, o.channels, activation)
+                    out += o.channels
                 }
             }
         }
+    }
+
+    /// One position of `addZeroExtended`: `out[0..<count] = activation(a[c] + b[c])`, a value missing
+    /// where `c ≥ aCount` (resp. `bCount`).
+    @inline(__always)
+    private static func addPosition(_ a: UnsafePointer<Float>?, _ aCount: Int, _ b: UnsafePointer<Float>?, _ bCount: Int,
+                                    _ out: UnsafeMutablePointer<Float>, _ count: Int, _ activation: Activation) {
+        @inline(__always) func act(_ v: SIMD8<Float>) -> SIMD8<Float> {
+            switch activation {
+            case .linear: return v
+            case .relu: return v.replacing(with: 0, where: v .< 0)
+            case .relu6: return v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
+            }
+        }
+        @inline(__always) func act(_ v: Float) -> Float {
+            switch activation {
+            case .linear: return v
+            case .relu: return max(v, 0)
+            case .relu6: return min(max(v, 0), 6)
+            }
+        }
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+        }
+        let both = min(aCount, bCount)
+        var c = 0
+        if let a, let b {
+            while c + 8 <= both { store(act(load(a + c) + load(b + c)), out + c); c += 8 }
+            while c < both { out[c] = act(a[c] + b[c]); c += 1 }
+        }
+        // Channels only the wider map has.
+        if let wide = aCount > bCount ? a : b {
+            let end = max(aCount, bCount)
+            while c + 8 <= end { store(act(load(wide + c)), out + c); c += 8 }
+            while c < end { out[c] = act(wide[c]); c += 1 }
+        }
+        // Channels neither has: activation(0).
+        let zero = act(Float(0))
+        while c < count { out[c] = zero; c += 1 }
     }
 
     /// `output = a + b` over `count` values.
