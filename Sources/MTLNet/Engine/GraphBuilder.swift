@@ -93,6 +93,10 @@ public struct GraphBuilder {
     var names: [String]
     private var source: ConvParameterSource
     private var errors: [Error] = []
+    /// Lets the engine run some convolutions by kernels that sum in another order than the packed
+    /// GEMM (Winograd for 3×3 stride-1 layers of ≤ 128 channels, a direct kernel for few-channel
+    /// stems; see `FastConvolution`). Off: the backbones keep their GEMM sums.
+    public var fastConvolutions = false
 
     public init(inputChannels: Int = 3, source: ConvParameterSource) {
         self.channels = [inputChannels]
@@ -201,7 +205,8 @@ public struct GraphBuilder {
     /// The finished graph; throws the first parameter error met while building.
     public func finish(output: Value) throws -> InferenceGraph {
         if let e = errors.first { throw e }
-        return try InferenceGraph(layers: layers, packed: packed, nodes: nodes, channels: channels, names: names, output: output)
+        return try InferenceGraph(layers: layers, packed: packed, nodes: nodes, channels: channels, names: names, output: output,
+                                  fastConvolutions: fastConvolutions)
     }
 }
 

@@ -64,7 +64,14 @@ public final class InferenceGraph {
     }
     public var nodeCount: Int { nodes.count }
 
-    init(layers: [ConvLayer], packed: [PackedWeights?], nodes: [GraphNode], channels: [Int], names: [String], output: Int) throws {
+    /// Whether `FastConvolution` kernels may run (`GraphBuilder.fastConvolutions`).
+    let fastConvolutions: Bool
+    /// `FastConvolution` weights by layer and kernel, made when a plan first needs them.
+    private var fastCache: [Int: [FastConvolution.Kind: FastConvolution]] = [:]
+
+    init(layers: [ConvLayer], packed: [PackedWeights?], nodes: [GraphNode], channels: [Int], names: [String], output: Int,
+         fastConvolutions: Bool = false) throws {
+        self.fastConvolutions = fastConvolutions
         precondition(layers.count == packed.count && zip(layers, packed).allSatisfy { ($0.kind == .conv) == ($1 != nil) },
                      "InferenceGraph: one packed matrix per .conv layer")
         self.specs = layers; self.packed = packed; self.nodes = nodes; self.channels = channels; self.valueNames = names; self.output = output
@@ -110,6 +117,15 @@ public final class InferenceGraph {
             guard L.kind == .depthwise, L.kernelHeight == 3, L.kernelWidth == 3 else { return nil }
             return PackedDepthwise3x3(weights: L.weights, bias: L.bias, channels: L.outChannels)
         }
+    }
+
+    /// The `FastConvolution` of layer `l` at geometry `g`, or nil for the packed GEMM.
+    func fastConvolution(layer l: Int, geometry g: ConvGeometry) -> FastConvolution? {
+        guard fastConvolutions, let kind = FastConvolution.kind(for: specs[l], geometry: g) else { return nil }
+        if let f = fastCache[l]?[kind] { return f }
+        let f = FastConvolution(layer(l), kind: kind)
+        fastCache[l, default: [:]][kind] = f
+        return f
     }
 
     /// The value with this name (a layer name, "input", or a concatenation's name).

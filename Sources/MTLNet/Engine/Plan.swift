@@ -19,6 +19,10 @@ final class Plan {
     let scratchPerThread: Int
     /// Per node: how a convolution's GEMM is cut into tasks (nil for other nodes).
     let gemmTasks: [GEMMTasks?]
+    /// Per node: the convolution's `FastConvolution` when it runs one (nil: GEMM, or not a convolution).
+    let fast: [FastConvolution?]
+    /// Zero-bordered input copy of padded Winograd layers (`FastConvolution.paddedInputCount`).
+    let padded: UnsafeMutablePointer<Float>
     /// Positions per im2col chunk (bounds the scratch and keeps it in cache).
     static let chunkPositions = 96
 
@@ -84,6 +88,21 @@ final class Plan {
                 }
             }
         }
+        // Fast kernels only where the GEMM's extras are not needed: a fused residual add, an output
+        // that is a slice of a concatenation.
+        fast = graph.nodes.enumerated().map { index, node in
+            guard case let .conv(l, i, o) = node, graph.fusedAdd[index] == nil, root[o] == o else { return nil }
+            return graph.fastConvolution(layer: l, geometry: graph.specs[l].geometry(batch: batch, height: size[i].h, width: size[i].w))
+        }
+        var paddedCount = 16
+        for (index, node) in graph.nodes.enumerated() {
+            guard let f = fast[index], case let .conv(l, i, _) = node else { continue }
+            let g = graph.specs[l].geometry(batch: batch, height: size[i].h, width: size[i].w)
+            perThread = max(perThread, f.scratchCount(inChannels: g.inChannels))
+            paddedCount = max(paddedCount, FastConvolution.paddedInputCount(f.kind, g))
+        }
+        padded = .allocate(capacity: paddedCount)
+        padded.initialize(repeating: 0, count: paddedCount)
         scratchPerThread = max(perThread, 16)
         // Task cuts of every convolution at this shape and thread count.
         gemmTasks = graph.nodes.map { node in
@@ -102,6 +121,7 @@ final class Plan {
     deinit {
         arena.deallocate()
         scratch.deallocate()
+        padded.deallocate()
     }
 
     @inline(__always)
@@ -125,7 +145,10 @@ final class Plan {
                 let layer = graph.specs[l]
                 let g = layer.geometry(batch: batch, height: size[i].h, width: size[i].w)
                 precondition(rowStride[i] == graph.channels[i], "InferenceGraph: a convolution input must be a whole map")
-                if layer.kind == .conv {
+                if let f = fast[index] {
+                    f.run(geometry: g, input: pointer(i, input: input), output: pointer(o, input: input), padded: padded,
+                          scratch: scratch, scratchPerThread: scratchPerThread, threads: threads, pool: pool)
+                } else if layer.kind == .conv {
                     var out = o
                     var residual: (pointer: UnsafePointer<Float>, stride: Int)?
                     if let f = graph.fusedAdd[index], taps[o] == nil {
