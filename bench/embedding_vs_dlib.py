@@ -15,7 +15,8 @@ What runs (batch 1, the chip Tests/MTLNetTests/Goldens/face_embedding_astronaut.
   $FACECLI_DOWNLOADS) with g++ -O3 -march=native -DDLIB_USE_BLAS and the system OpenBLAS
   (libopenblas-dev): dlib's fastest CPU build; OPENBLAS_NUM_THREADS=T gives it T threads.
 - facecli: `facecli bench --embedding --chip CHIP --threads T --runs N --warmup W --json`
-  (Weights/face-embedding.fcw, fp16-stored weights).
+  (Weights/face-embedding.fcw, fp16-stored weights); with --baseline, a second facecli binary too
+  (an earlier build), so that a speed-up is measured before/after in the same run.
 
 Rounds alternate the runtimes so that a busy machine hurts each alike; the median over all runs of all
 rounds is reported, with wall and process CPU time, and the ratio facecli / reference (< 1: facecli is
@@ -98,6 +99,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", default="1,2", help="facecli (and dlib + OpenBLAS) thread counts")
     ap.add_argument("--dlib-blas", action="store_true", help="also dlib built from source with OpenBLAS (C++)")
+    ap.add_argument("--baseline", metavar="FACECLI", help="another facecli binary (e.g. an earlier commit's) timed in the "
+                    "same rounds, shown as 'facecli (baseline)': before/after figures from one run")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
@@ -127,6 +130,11 @@ def main():
             # facecli reports medians, not every run: one median per round (each over --runs runs).
             add(("facecli", t), [r["median_ms"]], [r["cpu_median_ms"]])
             descriptors["facecli"] = np.array(r["descriptor"], dtype=np.float64)
+            if args.baseline:
+                r = run_json([args.baseline, "bench", "--embedding", "--chip", args.chip, "--threads", str(t),
+                              "--runs", str(args.runs), "--warmup", str(args.warmup), "--json"], env=env)
+                add(("facecli (baseline)", t), [r["median_ms"]], [r["cpu_median_ms"]])
+                descriptors["facecli (baseline)"] = np.array(r["descriptor"], dtype=np.float64)
             if blas:
                 r = run_json([blas, model_path, args.chip, str(args.runs), str(args.warmup)], env=env)
                 add(("dlib + OpenBLAS (C++)", t), [r["median_ms"]], [r["cpu_median_ms"]])
@@ -161,11 +169,12 @@ def main():
     print(f"{'runtime':<26} {'threads':>7} {'wall ms':>9} {'CPU ms':>9} {'facecli/this':>13}")
     for r in sorted(rows, key=lambda r: (r["threads"], r["runtime"])):
         ref = None if r["runtime"] == "facecli" else r["median_ms"]
-        ratio = facecli.get(r["threads"], facecli.get(1)) / ref if ref else None
+        mine = facecli.get(r["threads"])
+        ratio = mine / ref if ref and mine else None
         print(f"{r['runtime']:<26} {r['threads']:>7} {r['median_ms']:>9.2f} "
               f"{r['cpu_median_ms']:>9.2f} {'' if ratio is None else f'{ratio:.3f}×':>13}")
-    print(f"facecli / dlib (Python) 1 thread: {facecli[min(facecli)] / dlib_ms:.3f}×"
-          + "".join(f"; facecli {t} threads / dlib (Python): {facecli[t] / dlib_ms:.3f}×" for t in sorted(facecli) if t != 1))
+    print("; ".join(f"facecli {t} thread{'s' if t > 1 else ''} / dlib (Python): {facecli[t] / dlib_ms:.3f}×"
+                    for t in sorted(facecli)))
     print(f"dlib (Python) CPU time / wall time: {dlib_cpu / dlib_ms:.2f} (1.00 = one core)")
     for k, v in diffs.items():
         print(f"descriptor max |{k} − dlib (Python)| = {v:.2e}")

@@ -64,16 +64,13 @@ enum BenchBackboneMode: BenchMode {
         let rss = peakResidentMegabytes()
         let weights = backbone.isRandom ? "random (seed 1, fp16 kernels)" : backbone.source
         if json {
-            func q(_ s: String) -> String {
-                "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            }
-            func f(_ v: Double) -> String { String(format: "%.4f", v) }
+            let q = jsonString, f = jsonNumber
             let fields = [("backbone", q(name)), ("weights", q(weights)), ("random_weights", "\(backbone.isRandom)"),
                           ("input", "\(input)"), ("batch", "\(batch)"), ("threads", "\(threads)"), ("runs", "\(runs)"),
                           ("warmup", "\(warmup)"), ("median_ms", f(median)), ("p90_ms", f(p90)), ("min_ms", f(times[0])),
                           ("fps", f(fps)), ("gflops", f(gflops)), ("macs_per_image", "\(macs)"),
                           ("peak_rss_mb", rss.map { f($0) } ?? "null")]
-            print("{" + fields.map { "\(q($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+            printJSONObject(fields)
         } else {
             print("backbone  \(name), \(backbone.featureCount) features, weights \(weights)\(note.isEmpty ? "" : " — \(note)")")
             print("input     \(batch) × \(input) × \(input) × 3, \(threads) thread\(threads == 1 ? "" : "s"), \(runs) runs after \(warmup) warm-up")
@@ -81,15 +78,31 @@ enum BenchBackboneMode: BenchMode {
             print(String(format: "speed     %.1f frames/s, %.1f GFLOP/s (%.1f M multiply-adds per image)", fps, gflops, Double(macs) / 1e6))
             print("memory    peak resident \(rss.map { String(format: "%.1f MB", $0) } ?? "unknown")")
         }
-        if let seconds = backbone.graph.nodeSeconds {
-            let total = seconds.filter(\.isFinite).reduce(0, +)
-            Console.standardError(String(format: "sum of the fastest layer times: %.3f ms", total * 1000))
-            for i in seconds.indices.sorted(by: { seconds[$0] > seconds[$1] }) where seconds[i] > 0 && seconds[i].isFinite {
-                Console.standardError(String(format: "%8.3f ms %5.1f %%  ", seconds[i] * 1000, 100 * seconds[i] / total)
-                                      + backbone.graph.nodeDescription(i))
-            }
-        }
+        printProfile(backbone.graph)
         return .ok
+    }
+
+    /// With `--profile` (`graph.nodeSeconds` set): each node's fastest time, slowest first, on stderr.
+    static func printProfile(_ graph: InferenceGraph) {
+        guard let seconds = graph.nodeSeconds else { return }
+        let total = seconds.filter(\.isFinite).reduce(0, +)
+        Console.standardError(String(format: "sum of the fastest layer times: %.3f ms", total * 1000))
+        for i in seconds.indices.sorted(by: { seconds[$0] > seconds[$1] }) where seconds[i] > 0 && seconds[i].isFinite {
+            Console.standardError(String(format: "%8.3f ms %5.1f %%  ", seconds[i] * 1000, 100 * seconds[i] / total)
+                                  + graph.nodeDescription(i))
+        }
+    }
+
+    /// `s` as a JSON string literal.
+    static func jsonString(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func jsonNumber(_ v: Double) -> String { String(format: "%.4f", v) }
+
+    /// One line `{"name": value, …}` of already-rendered values.
+    static func printJSONObject(_ fields: [(String, String)]) {
+        print("{" + fields.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
     }
 
     /// `VmHWM` of /proc/self/status in MB (Linux), nil elsewhere.

@@ -67,17 +67,14 @@ enum BenchEmbeddingMode: BenchMode {
         let rss = BenchBackboneMode.peakResidentMegabytes()
         let first = Array(descriptor.scalars[0..<embedder.dimension])
         if arguments.flag("json") {
-            func q(_ s: String) -> String {
-                "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            }
-            func f(_ v: Double) -> String { String(format: "%.4f", v) }
+            let q = BenchBackboneMode.jsonString, f = BenchBackboneMode.jsonNumber
             let fields = [("network", q(FaceEmbedder.architecture)), ("weights", q(embedder.source)), ("chip", q(chipName)),
                           ("input", "\(side)"), ("batch", "\(batch)"), ("threads", "\(threads)"), ("runs", "\(runs)"),
                           ("warmup", "\(warmup)"), ("median_ms", f(median)), ("p90_ms", f(p90)), ("min_ms", f(times[0])),
                           ("cpu_median_ms", f(cpu[cpu.count / 2])), ("fps", f(fps)), ("gflops", f(gflops)), ("macs_per_image", "\(macs)"),
                           ("peak_rss_mb", rss.map { f($0) } ?? "null"),
                           ("descriptor", "[" + first.map { String(format: "%.8g", $0) }.joined(separator: ", ") + "]")]
-            print("{" + fields.map { "\(q($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+            BenchBackboneMode.printJSONObject(fields)
         } else {
             print("embedding \(FaceEmbedder.architecture) → \(embedder.dimension)-d, weights \(embedder.source), chip \(chipName)")
             print("input     \(batch) × \(side) × \(side) × 3, \(threads) thread\(threads == 1 ? "" : "s"), \(runs) runs after \(warmup) warm-up")
@@ -86,14 +83,7 @@ enum BenchEmbeddingMode: BenchMode {
             print(String(format: "speed     %.1f chips/s, %.1f GFLOP/s (%.1f M multiply-adds per chip)", fps, gflops, Double(macs) / 1e6))
             print("memory    peak resident \(rss.map { String(format: "%.1f MB", $0) } ?? "unknown")")
         }
-        if let seconds = embedder.graph.nodeSeconds {
-            let total = seconds.filter(\.isFinite).reduce(0, +)
-            Console.standardError(String(format: "sum of the fastest layer times: %.3f ms", total * 1000))
-            for i in seconds.indices.sorted(by: { seconds[$0] > seconds[$1] }) where seconds[i] > 0 && seconds[i].isFinite {
-                Console.standardError(String(format: "%8.3f ms %5.1f %%  ", seconds[i] * 1000, 100 * seconds[i] / total)
-                                      + embedder.graph.nodeDescription(i))
-            }
-        }
+        BenchBackboneMode.printProfile(embedder.graph)
         return .ok
     }
 
