@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """facecli's face-identity network against dlib's own, on the same 150×150 chip, in one run.
 
-    /work/venv/dlib/bin/python bench/embedding_vs_dlib.py [--runs 30] [--rounds 2] [--threads 1,2] [--dlib-blas]
+    /work/venv/dlib/bin/python bench/embedding_vs_dlib.py [--runs 30] [--rounds 3] [--threads 1,2] [--dlib-blas] [--baseline FACECLI]
 
 What runs (batch 1, the chip Tests/MTLNetTests/Goldens/face_embedding_astronaut.rgb unless --chip):
 - dlib (Python): `dlib.face_recognition_model_v1(MODEL).compute_face_descriptor(chip)` in this process,
@@ -18,9 +18,10 @@ What runs (batch 1, the chip Tests/MTLNetTests/Goldens/face_embedding_astronaut.
   (Weights/face-embedding.fcw, fp16-stored weights); with --baseline, a second facecli binary too
   (an earlier build), so that a speed-up is measured before/after in the same run.
 
-Rounds alternate the runtimes so that a busy machine hurts each alike; the median over all runs of all
-rounds is reported, with wall and process CPU time, and the ratio facecli / reference (< 1: facecli is
-faster). The descriptors are compared too (max abs difference; ~2e-4 expected: dlib runs the f32
+Rounds alternate the runtimes so that a busy machine hurts each alike; each runtime's median of --runs
+runs is taken per round and the best round reported (the least-disturbed: the machine's two cores are
+shared, and 2-thread runs of every runtime were seen to double now and then), with wall and process CPU
+time, and the ratio facecli / reference (< 1: facecli is faster); --json also lists every round's median. The descriptors are compared too (max abs difference; ~2e-4 expected: dlib runs the f32
 weights, the .fcw file stores fp16).
 """
 import argparse
@@ -95,8 +96,8 @@ def main():
     ap.add_argument("--chip", default=os.path.join(REPO, "Tests", "MTLNetTests", "Goldens", "face_embedding_astronaut.rgb"),
                     help="150×150×3 raw RGB bytes")
     ap.add_argument("--runs", type=int, default=30, help="timed runs per runtime and round")
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", default="1,2", help="facecli (and dlib + OpenBLAS) thread counts")
     ap.add_argument("--dlib-blas", action="store_true", help="also dlib built from source with OpenBLAS (C++)")
     ap.add_argument("--baseline", metavar="FACECLI", help="another facecli binary (e.g. an earlier commit's) timed in the "
@@ -115,40 +116,37 @@ def main():
     blas = build_dlib_blas() if args.dlib_blas else None
 
     load = [os.getloadavg()[0]]
-    times = {}        # (runtime, threads) → (wall list, cpu list)
+    rounds = {}       # (runtime, threads) → [(median wall ms, median CPU ms) of each round]
     descriptors = {}  # runtime → descriptor
+
     def add(key, wall, cpu):
-        w, c = times.setdefault(key, ([], []))
-        w.extend(wall); c.extend(cpu)
+        rounds.setdefault(key, []).append((wall, cpu))
     for _ in range(args.rounds):
         wall, cpu, descriptors["dlib"] = time_dlib_python(model, chip, args.runs, args.warmup)
-        add(("dlib (Python, dlib-bin)", 1), wall, cpu)
+        add(("dlib (Python, dlib-bin)", 1), statistics.median(wall), statistics.median(cpu))
         for t in threads:
             env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t))
             r = run_json([args.facecli, "bench", "--embedding", "--chip", args.chip, "--threads", str(t),
                           "--runs", str(args.runs), "--warmup", str(args.warmup), "--json"], env=env)
-            # facecli reports medians, not every run: one median per round (each over --runs runs).
-            add(("facecli", t), [r["median_ms"]], [r["cpu_median_ms"]])
+            add(("facecli", t), r["median_ms"], r["cpu_median_ms"])
             descriptors["facecli"] = np.array(r["descriptor"], dtype=np.float64)
             if args.baseline:
                 r = run_json([args.baseline, "bench", "--embedding", "--chip", args.chip, "--threads", str(t),
                               "--runs", str(args.runs), "--warmup", str(args.warmup), "--json"], env=env)
-                add(("facecli (baseline)", t), [r["median_ms"]], [r["cpu_median_ms"]])
+                add(("facecli (baseline)", t), r["median_ms"], r["cpu_median_ms"])
                 descriptors["facecli (baseline)"] = np.array(r["descriptor"], dtype=np.float64)
             if blas:
                 r = run_json([blas, model_path, args.chip, str(args.runs), str(args.warmup)], env=env)
-                add(("dlib + OpenBLAS (C++)", t), [r["median_ms"]], [r["cpu_median_ms"]])
+                add(("dlib + OpenBLAS (C++)", t), r["median_ms"], r["cpu_median_ms"])
                 descriptors["dlib + OpenBLAS"] = np.array(r["descriptor"], dtype=np.float64)
     load.append(os.getloadavg()[0])
 
-    m = statistics.median
-    dlib_ms = m(times[("dlib (Python, dlib-bin)", 1)][0])
-    dlib_cpu = m(times[("dlib (Python, dlib-bin)", 1)][1])
     rows = []
-    for (name, t), (wall, cpu) in times.items():
-        row = {"runtime": name, "threads": t, "median_ms": round(m(wall), 3)}
-        row["cpu_median_ms"] = round(m(cpu), 3)
-        rows.append(row)
+    for (name, t), per_round in rounds.items():
+        wall, cpu = min(per_round)   # the least-disturbed round
+        rows.append({"runtime": name, "threads": t, "median_ms": round(wall, 3), "cpu_median_ms": round(cpu, 3),
+                     "round_medians_ms": [round(w, 3) for w, _ in per_round]})
+    dlib_ms, dlib_cpu = min(rounds[("dlib (Python, dlib-bin)", 1)])
     facecli = {r["threads"]: r["median_ms"] for r in rows if r["runtime"] == "facecli"}
     blas_ms = {r["threads"]: r["median_ms"] for r in rows if r["runtime"].startswith("dlib + OpenBLAS")}
     for r in rows:
@@ -164,8 +162,8 @@ def main():
     if args.json:
         print(json.dumps(result))
         return
-    print(f"chip {result['chip']}, batch 1, median of {args.runs} runs × {args.rounds} rounds (facecli: median of "
-          f"its per-round medians), dlib {dlib.__version__}")
+    print(f"chip {result['chip']}, batch 1, median of {args.runs} runs after {args.warmup} warm-up, best of "
+          f"{args.rounds} rounds, dlib {dlib.__version__}")
     print(f"{'runtime':<26} {'threads':>7} {'wall ms':>9} {'CPU ms':>9} {'facecli/this':>13}")
     for r in sorted(rows, key=lambda r: (r["threads"], r["runtime"])):
         ref = None if r["runtime"] == "facecli" else r["median_ms"]
