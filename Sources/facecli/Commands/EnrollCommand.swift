@@ -10,18 +10,22 @@ enum EnrollCommand: Command {
     static let name = "enroll"
     static let summary = "Add a person to a model from a few photos (no retraining), remove one, or build its gallery."
     static let discussion = """
-        A model recognises people through its person gallery: one prototype (the mean embedding of
-        their faces) per person and a similarity threshold below which a face is 'unknown'.
-        --person NAME IMAGE... embeds the faces of the images (the most confident face of each, or
-        the whole crop with --aligned) and adds them to NAME's prototype, creating the person if
+        A model recognises people through its person gallery: one prototype (the mean descriptor of
+        their faces, from the face-identity network in Weights/face-embedding.fcw) per person and a
+        similarity threshold below which a face is 'unknown', calibrated for a stated false-accept
+        rate; an enrolled person gets their own threshold, calibrated on the faces the gallery
+        already knows.
+        --person NAME IMAGE... describes the faces of the images (the most confident face of each,
+        or the whole crop with --aligned) and adds them to NAME's prototype, creating the person if
         new. --remove NAME takes a person out (a trained person is then reported as unknown).
-        --calibrate DATA... builds the gallery of a model trained without one, from its training
-        data (prototypes from the training part, threshold from the validation part for
-        --false-accept). --list prints the gallery. The model file is rewritten atomically.
+        --calibrate DATA... (re)builds the gallery of a model from its training data (prototypes
+        from the training part, threshold from the validation part for --false-accept). --list
+        prints the gallery. The model file is rewritten atomically.
         --leave-one-out DATA (no --model needed) measures all this on an aligned identity-folder
         dataset: trains (default settings, MobileNet) without one person, reports how many of their
         images are 'unknown', enrols --enrol-count of them and reports how many of the others are
-        then recognised, and the known people's test accuracy before and after.
+        then recognised, the known people's test accuracy before and after, and with --strangers
+        DIR how many faces of other people are taken for someone.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Model (.fcw) to update."),
