@@ -47,7 +47,9 @@ final class EnrollGalleryTests: XCTestCase {
             return (Tensor(shape: [l.count, dim], scalars: s), l)
         }
         let (train, trainLabels) = rows(0..<6, 0..<20), (val, valLabels) = rows(0..<6, 20..<30)
-        var g = PersonGallery.build(names: (0..<6).map { "p\($0)" }, space: .features, train: train, trainLabels: trainLabels,
+        // The identity space (not centred): centring on the six trained people would make the two
+        // people outside them look alike, which real descriptors do not.
+        var g = PersonGallery.build(names: (0..<6).map { "p\($0)" }, space: .identity, train: train, trainLabels: trainLabels,
                                     validation: val, validationLabels: valLabels, falseAcceptRate: 0.05)
         let (stranger, _) = rows(7..<8, 0..<30)
         let (newcomer, _) = rows(6..<7, 0..<30)
@@ -56,7 +58,8 @@ final class EnrollGalleryTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(answers(newcomer).filter { $0 == "unknown" }.count, 27)
         g.enroll("new", embeddings: Tensor(shape: [10, dim], scalars: Array(newcomer.scalars[0..<(10 * dim)])))
-        XCTAssertEqual(g.people.last, PersonGallery.Person(name: "new", count: 10, enrolled: true))
+        XCTAssertEqual(g.people.last.map { [$0.name, "\($0.count)", "\($0.enrolled)"] }, ["new", "10", "true"])
+        XCTAssertNotNil(g.people.last?.threshold, "calibrated on the 60 known faces")
         let rest = Tensor(shape: [20, dim], scalars: Array(newcomer.scalars[(10 * dim)...]))
         XCTAssertGreaterThanOrEqual(answers(rest).filter { $0 == "new" }.count, 18)
         XCTAssertGreaterThanOrEqual(answers(stranger).filter { $0 == "unknown" }.count, 27)
@@ -71,6 +74,45 @@ final class EnrollGalleryTests: XCTestCase {
         let p0 = Tensor(shape: [10, dim], scalars: Array(val.scalars[0..<(10 * dim)]))
         XCTAssertEqual(Set(answers(p0)), ["unknown"], "a removed trained person is unknown")
         XCTAssertFalse(g.remove("nobody"))
+    }
+
+    func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+
+    /// An enrolled person's own threshold: at most the calibration's false-accept rate of the other
+    /// known faces reach their prototype; their faces join
+    /// the known faces (later enrolments are calibrated on them too) and leave with them.
+    func testEnrolledPersonsThresholdIsCalibratedOnTheOtherKnownFaces() {
+        let dim = 32
+        let (all, labels, _) = clusters(classes: 5, perClass: 30, dim: dim, noise: 1.2, seed: 4)
+        func rows(_ c: Int, _ part: Range<Int>) -> Tensor {
+            let idx = labels.indices.filter { labels[$0] == c && part.contains($0 % 30) }
+            return Tensor(shape: [idx.count, dim], scalars: idx.flatMap { all.scalars[($0 * dim)..<(($0 + 1) * dim)] })
+        }
+        func stack(_ ts: [Tensor]) -> Tensor { Tensor(shape: [ts.reduce(0) { $0 + $1.shape[0] }, dim], scalars: ts.flatMap(\.scalars)) }
+        let train = stack((0..<3).map { rows($0, 0..<20) }), val = stack((0..<3).map { rows($0, 20..<30) })
+        let trainLabels = (0..<3).flatMap { Array(repeating: $0, count: 20) }, valLabels = (0..<3).flatMap { Array(repeating: $0, count: 10) }
+        var g = PersonGallery.build(names: ["p0", "p1", "p2"], space: .features, train: train, trainLabels: trainLabels,
+                                    validation: val, validationLabels: valLabels, falseAcceptRate: 0.1)
+        XCTAssertEqual(g.knownFaces.count, 30)
+        XCTAssertEqual(g.knownFaceNames, valLabels.map { "p\($0)" })
+        XCTAssertTrue(g.people.allSatisfy { $0.threshold == nil }, "trained people use the gallery's threshold")
+
+        g.enroll("new", embeddings: rows(3, 0..<10))
+        let t = try! XCTUnwrap(g.people.last?.threshold)
+        let reaching = g.knownFaces.prefix(30).filter { dot($0, g.prototypes[3]) >= t }.count
+        XCTAssertLessThanOrEqual(reaching, 3, "at most 10 % of the 30 other known faces")
+        XCTAssertEqual(g.knownFaces.count, 40)
+        // Answers use the person's own threshold.
+        let face = g.normalise(rows(3, 10..<11).scalars[...])
+        let s = dot(face, g.prototypes[3])
+        XCTAssertEqual(g.identify(face, threshold: nil)?.person == 3, s >= t && g.similarities(face).max() == s)
+
+        g.enroll("newer", embeddings: rows(4, 0..<10))
+        let reachingNewer = g.knownFaces.prefix(40).filter { dot($0, g.prototypes[4]) >= g.people[4].threshold! }.count
+        XCTAssertLessThanOrEqual(reachingNewer, 4, "calibrated on the 40 faces known before, the first enrolment's included")
+        XCTAssertTrue(g.remove("new"))
+        XCTAssertEqual(g.knownFaces.count, 40)
+        XCTAssertFalse(g.knownFaceNames.contains("new"))
     }
 
     func testGallerySurvivesTheModelFileAndLeavesTheHeadAsItWas() throws {

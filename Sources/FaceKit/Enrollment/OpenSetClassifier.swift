@@ -108,11 +108,14 @@ public final class OpenSetClassifier {
 
     /// The answer per task from one face's `scores` row set (possibly averaged over frames).
     ///
-    /// Person task with a gallery: below the threshold → `unknown` (probability: 1 − the best
-    /// similarity, floored at 0); nearest an enrolled person, or anyone in an `identity` gallery →
-    /// that person (probability: softmax of 10·similarity over the gallery); nearest a trained
-    /// person of another gallery → the head's answer, whose accuracy on the trained people
-    /// enrolment leaves as it was.
+    /// Person task with an `identity` gallery: the nearest person if the similarity reaches their
+    /// threshold, else `unknown`; probability: the logistic of 100 × (similarity − threshold) for
+    /// the person, one minus it for `unknown`.
+    ///
+    /// Other galleries: below the threshold → `unknown` (probability: 1 − the best similarity,
+    /// floored at 0); nearest an enrolled person → that person (probability: softmax of
+    /// 10·similarity over the gallery); nearest a trained person → the head's answer, whose
+    /// accuracy on the trained people enrolment leaves as it was.
     public func predictions(_ scores: [[Float]]) -> [TaskPrediction] {
         tasks.enumerated().map { t, task in
             let p = scores[t]
@@ -121,12 +124,25 @@ public final class OpenSetClassifier {
             guard t == personTask, let gallery, scores.count > tasks.count else { return answer }
             let embedding = gallery.normalise(scores[tasks.count][...])
             let sims = gallery.similarities(embedding)
+            if gallery.space == .identity {
+                // Descriptor similarities are compressed (strangers ~0.85–0.93, the same person
+                // ~0.95–0.98): the probability is a logistic of the margin to the threshold that applies.
+                guard let nearest = sims.indices.max(by: { sims[$0] < sims[$1] }) else { return answer }
+                let t = unknownThreshold ?? gallery.people[nearest].threshold ?? gallery.threshold
+                let match = 1 / (1 + Foundation.exp(-100 * (sims[nearest] - t)))
+                if let (k, _) = gallery.identify(embedding, threshold: unknownThreshold) {
+                    answer.label = gallery.people[k].name; answer.probability = match
+                } else {
+                    answer.label = PersonGallery.unknownLabel; answer.probability = 1 - match
+                }
+                return answer
+            }
             guard let (k, s) = gallery.identify(embedding, threshold: unknownThreshold) else {
                 answer.label = PersonGallery.unknownLabel
                 answer.probability = 1 - (sims.max().map { max(0, $0) } ?? 0)
                 return answer
             }
-            if gallery.space == .identity || gallery.people[k].enrolled || gallery.removed.contains(answer.label) {
+            if gallery.people[k].enrolled || gallery.removed.contains(answer.label) {
                 let e = sims.map { Foundation.exp(10 * ($0 - s)) }
                 answer.label = gallery.people[k].name
                 answer.probability = 1 / e.reduce(0, +)

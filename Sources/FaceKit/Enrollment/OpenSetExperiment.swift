@@ -9,7 +9,9 @@ import Tensor
 /// 2. enrol `enrolCount` of them (first in name order) and how many of the others are then
 ///    recognised as that person;
 /// 3. the accuracy on the known people's test split, closed-set (the head alone) and open-set
-///    (with `unknown` answers), before and after the enrolment.
+///    (with `unknown` answers), before and after the enrolment;
+/// 4. with `strangers` (a dataset of other people), how many of their faces are taken for
+///    someone, before and after the enrolment: the false-accept rate on real strangers.
 public enum OpenSetExperiment {
     public struct Result: Sendable {
         public var leftOut: String
@@ -22,6 +24,8 @@ public enum OpenSetExperiment {
         /// Known people, test split: head only, open-set before and after the enrolment.
         public var knownClosedSet: Double, knownBefore: Double, knownAfter: Double
         public var knownTestImages: Int
+        /// Share of the stranger faces accepted as someone, before and after the enrolment (nil without strangers).
+        public var strangersAcceptedBefore: Double?, strangersAcceptedAfter: Double?
         public var seconds: Double
     }
 
@@ -29,7 +33,7 @@ public enum OpenSetExperiment {
     /// and the model.
     public static func run(root: String, leaveOut: String, extractor: FeatureExtractor, settings: TrainingSettings,
                            space: PersonGallery.Space, falseAcceptRate: Double, enrolCount: Int, cacheDirectory: String?,
-                           scratch: String, log: (String) -> Void = { _ in }) throws -> Result {
+                           scratch: String, strangers: String? = nil, log: (String) -> Void = { _ in }) throws -> Result {
         let start = Date()
         let fm = FileManager.default
         let root = URL(fileURLWithPath: root).standardizedFileURL.path   // the symlinks below must not be relative
@@ -96,6 +100,12 @@ public enum OpenSetExperiment {
         let names = classifier.tasks[classifier.personTask!].labels
         let closed = Trainer.argmax(head).enumerated().filter { names[$0.element] == truth[$0.offset] }.count
         let before = zip(answers(testInputs), truth).filter { $0 == $1 }.count
+        let strangerInputs = try strangers.map { try inputs(Dataset(roots: [$0]).samples) }
+        func accepted(_ x: (features: Tensor, descriptors: Tensor?)) -> Double {
+            let a = answers(x)
+            return Double(a.filter { $0 != PersonGallery.unknownLabel }.count) / Double(max(a.count, 1))
+        }
+        let strangersBefore = strangerInputs.map(accepted)
 
         // Enrol the first images of the left-out person.
         let k = min(enrolCount, theirs.count - 1)
@@ -105,12 +115,14 @@ public enum OpenSetExperiment {
         classifier.gallery = gallery
         let recognised = answers(rows(theirInputs, k..<theirs.count)).filter { $0 == leaveOut }.count
         let after = zip(answers(testInputs), truth).filter { $0 == $1 }.count
+        let strangersAfter = strangerInputs.map(accepted)
 
         let n = Double(test.count)
         return Result(leftOut: leaveOut, threshold: gallery.threshold, unknownRate: Double(unknown) / Double(theirs.count),
                       recognisedAfterEnrolment: Double(recognised) / Double(theirs.count - k), enrolled: k,
                       knownClosedSet: Double(closed) / n, knownBefore: Double(before) / n, knownAfter: Double(after) / n,
-                      knownTestImages: test.count, seconds: Date().timeIntervalSince(start))
+                      knownTestImages: test.count, strangersAcceptedBefore: strangersBefore, strangersAcceptedAfter: strangersAfter,
+                      seconds: Date().timeIntervalSince(start))
     }
 
     static func isDirectory(_ path: String) -> Bool {

@@ -7,6 +7,7 @@ extension PersonGallery {
     static let prototypesTensor = "open_set.prototypes"
     static let meanTensor = "open_set.mean"
     static let scaleTensor = "open_set.scale"
+    static let knownFacesTensor = "open_set.known_faces"
 
     private struct Stored: Codable {
         var space: Space
@@ -14,6 +15,8 @@ extension PersonGallery {
         var calibration: Calibration?
         var people: [Person]
         var removed: [String]
+        /// Whose each row of `open_set.known_faces` is (absent in galleries written before it).
+        var knownFaceNames: [String]?
     }
 
     /// The gallery stored in a model file, or nil when the model has none (trained before
@@ -38,6 +41,11 @@ extension PersonGallery {
         self.init(space: stored.space, threshold: stored.threshold, calibration: stored.calibration, people: stored.people,
                   prototypes: (0..<stored.people.count).map { Array(protos.scalars[($0 * dim)..<(($0 + 1) * dim)]) },
                   mean: mean.scalars, scale: scale, removed: stored.removed)
+        if let names = stored.knownFaceNames, !names.isEmpty {
+            let faces = try file.tensor(PersonGallery.knownFacesTensor, shape: [names.count, dim])
+            knownFaces = names.indices.map { Array(faces.scalars[($0 * dim)..<(($0 + 1) * dim)]) }
+            knownFaceNames = names
+        }
     }
 
     /// The gallery stored in the model file at `path` (nil when it has none).
@@ -51,9 +59,13 @@ extension PersonGallery {
         tensors.append((PersonGallery.prototypesTensor, Tensor(shape: [people.count, dimension], scalars: prototypes.flatMap { $0 })))
         tensors.append((PersonGallery.meanTensor, Tensor(shape: [dimension], scalars: mean)))
         tensors.append((PersonGallery.scaleTensor, Tensor(shape: [dimension], scalars: scale)))
+        if !knownFaces.isEmpty {
+            tensors.append((PersonGallery.knownFacesTensor, Tensor(shape: [knownFaces.count, dimension], scalars: knownFaces.flatMap { $0 })))
+        }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        let json = try encoder.encode(Stored(space: space, threshold: threshold, calibration: calibration, people: people, removed: removed))
+        let json = try encoder.encode(Stored(space: space, threshold: threshold, calibration: calibration, people: people, removed: removed,
+                                                  knownFaceNames: knownFaceNames))
         var metadata = file.metadata
         metadata[PersonGallery.metadataKey] = try JSONSerialization.jsonObject(with: json)
         try WeightFile.write(path: path, tensors: tensors, metadata: metadata)

@@ -37,8 +37,12 @@ public struct PersonGallery: Equatable, Sendable {
         public var count: Int
         /// Added by `facecli enroll` rather than learned by the head.
         public var enrolled: Bool
+        /// An enrolled person's own threshold (see `enroll`); nil: the gallery's.
+        public var threshold: Float?
 
-        public init(name: String, count: Int, enrolled: Bool) { self.name = name; self.count = count; self.enrolled = enrolled }
+        public init(name: String, count: Int, enrolled: Bool, threshold: Float? = nil) {
+            self.name = name; self.count = count; self.enrolled = enrolled; self.threshold = threshold
+        }
     }
 
     /// How the threshold was chosen, for reports.
@@ -67,6 +71,11 @@ public struct PersonGallery: Equatable, Sendable {
     /// Trained classes taken out with `enroll --remove` (the head still has them; they are
     /// reported as unknown).
     public var removed: [String]
+    /// Faces of known people (normalised embeddings, `[faces][dim]`) and whose they are: the
+    /// validation faces of the trained people and every enrolled face. An enrolled person's
+    /// threshold is calibrated on the others' faces (`enroll`).
+    public var knownFaces: [[Float]] = []
+    public var knownFaceNames: [String] = []
 
     public var dimension: Int { mean.count }
 
@@ -114,11 +123,12 @@ public struct PersonGallery: Equatable, Sendable {
     /// Cosine similarity to every prototype.
     public func similarities(_ embedding: [Float]) -> [Float] { prototypes.map { PersonGallery.dot($0, embedding) } }
 
-    /// The nearest person and the similarity, or nil (unknown) below `threshold` (or `override`).
+    /// The nearest person and the similarity, or nil (unknown) below that person's threshold (an
+    /// enrolled person's own, else the gallery's; `override` replaces both).
     public func identify(_ embedding: [Float], threshold override: Float? = nil) -> (person: Int, similarity: Float)? {
         let sims = similarities(embedding)
         guard let best = sims.indices.max(by: { sims[$0] < sims[$1] }) else { return nil }
-        guard sims[best] >= (override ?? threshold), !removed.contains(people[best].name) else { return nil }
+        guard sims[best] >= (override ?? people[best].threshold ?? threshold), !removed.contains(people[best].name) else { return nil }
         return (best, sims[best])
     }
 
@@ -149,16 +159,22 @@ public struct PersonGallery: Equatable, Sendable {
                 impostor.append(sims.enumerated().filter { $0.offset != k }.map(\.element).max() ?? -1)
             }
         }
-        impostor.sort()
-        // At most ⌊rate·n⌋ impostor trials may reach the threshold: put it just above the next one.
-        let allowed = Int((falseAcceptRate * Double(impostor.count)).rounded(.down))
-        if impostor.isEmpty { gallery.threshold = 0.5 } else if allowed >= impostor.count { gallery.threshold = -1 } else {
-            gallery.threshold = impostor[impostor.count - 1 - allowed].nextUp
+        gallery.threshold = impostor.isEmpty ? 0.5 : threshold(impostor, falseAcceptRate: falseAcceptRate)
+        for r in validationLabels.indices where validationLabels[r] >= 0 {
+            gallery.knownFaces.append(full.normalise(validation.scalars[(r * dim)..<((r + 1) * dim)]))
+            gallery.knownFaceNames.append(names[validationLabels[r]])
         }
         gallery.calibration = Calibration(falseAcceptRate: falseAcceptRate,
                                           falseRejectRate: genuine.isEmpty ? 0 : Double(genuine.filter { $0 < gallery.threshold }.count) / Double(genuine.count),
                                           faces: genuine.count, method: "each validation face against a gallery of the other people (prototypes and centring without its own person)")
         return gallery
+    }
+
+    /// The smallest similarity that at most ⌊rate·n⌋ of the impostor trials reach (just above the next one).
+    static func threshold(_ impostor: [Float], falseAcceptRate: Double) -> Float {
+        let sorted = impostor.sorted()
+        let allowed = Int((falseAcceptRate * Double(sorted.count)).rounded(.down))
+        return allowed >= sorted.count ? -1 : sorted[sorted.count - 1 - allowed].nextUp
     }
 
     /// Mean and prototypes from training rows, leaving class `without` out (its prototype stays zero).
@@ -205,13 +221,22 @@ public struct PersonGallery: Equatable, Sendable {
 
     /// Adds `embeddings` (raw rows `[N, dim]`) to person `name`: a new prototype, or merged into
     /// the existing one (weighted by face counts). A removed trained person comes back.
+    ///
+    /// An enrolled person gets their own threshold, calibrated as the gallery's was: the smallest
+    /// similarity to their prototype that at most the calibration's false-accept rate of the other
+    /// known faces reach (the gallery's threshold while fewer than `minimumKnownFaces` are known).
+    /// A prototype of a few photos is less central than one of a hundred, so their own faces reach
+    /// it less often than the gallery's threshold assumes (measured on faces9 leave-one-out: 87 →
+    /// 96 % recognised, known people unchanged, strangers of lfw10 accepted 0.6 → 3.2 %).
     public mutating func enroll(_ name: String, embeddings raw: Tensor) {
         precondition(raw.shape.count == 2 && raw.shape[1] == dimension && raw.shape[0] > 0, "PersonGallery.enroll: embeddings [N, \(dimension)] expected, got \(raw.shape)")
         let n = raw.shape[0], dim = dimension
         var sum = [Float](repeating: 0, count: dim)
-        for r in 0..<n {
-            let e = normalise(raw.scalars[(r * dim)..<((r + 1) * dim)])
-            for j in 0..<dim { sum[j] += e[j] }
+        let faces = (0..<n).map { r in normalise(raw.scalars[(r * dim)..<((r + 1) * dim)]) }
+        for e in faces { for j in 0..<dim { sum[j] += e[j] } }
+        defer {
+            knownFaces += faces
+            knownFaceNames += Array(repeating: name, count: n)
         }
         removed.removeAll { $0 == name }
         if let k = people.firstIndex(where: { $0.name == name }) {
@@ -222,7 +247,16 @@ public struct PersonGallery: Equatable, Sendable {
             people.append(Person(name: name, count: n, enrolled: true))
             prototypes.append(PersonGallery.unit(sum))
         }
+        let k = people.firstIndex { $0.name == name }!
+        let others = zip(knownFaces, knownFaceNames).filter { $0.1 != name }.map { PersonGallery.dot($0.0, prototypes[k]) }
+        if people[k].enrolled && others.count >= PersonGallery.minimumKnownFaces {
+            let rate = calibration?.falseAcceptRate ?? GalleryBuilder.defaultFalseAcceptRate
+            people[k].threshold = PersonGallery.threshold(others, falseAcceptRate: rate)
+        }
     }
+
+    /// Known faces needed to calibrate an enrolled person's own threshold.
+    public static let minimumKnownFaces = 20
 
     /// Takes `name` out: an enrolled person is deleted; a trained person is marked removed.
     /// Returns false when there is no such person.
@@ -231,6 +265,8 @@ public struct PersonGallery: Equatable, Sendable {
         guard let k = people.firstIndex(where: { $0.name == name }) else { return false }
         if people[k].enrolled {
             people.remove(at: k); prototypes.remove(at: k)
+            let kept = knownFaceNames.indices.filter { knownFaceNames[$0] != name }
+            knownFaces = kept.map { knownFaces[$0] }; knownFaceNames = kept.map { knownFaceNames[$0] }
         } else if !removed.contains(name) {
             removed.append(name)
         }

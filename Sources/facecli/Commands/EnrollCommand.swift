@@ -10,18 +10,22 @@ enum EnrollCommand: Command {
     static let name = "enroll"
     static let summary = "Add a person to a model from a few photos (no retraining), remove one, or build its gallery."
     static let discussion = """
-        A model recognises people through its person gallery: one prototype (the mean embedding of
-        their faces) per person and a similarity threshold below which a face is 'unknown'.
-        --person NAME IMAGE... embeds the faces of the images (the most confident face of each, or
-        the whole crop with --aligned) and adds them to NAME's prototype, creating the person if
+        A model recognises people through its person gallery: one prototype (the mean descriptor of
+        their faces, from the face-identity network in Weights/face-embedding.fcw) per person and a
+        similarity threshold below which a face is 'unknown', calibrated for a stated false-accept
+        rate; an enrolled person gets their own threshold, calibrated on the faces the gallery
+        already knows.
+        --person NAME IMAGE... describes the faces of the images (the most confident face of each,
+        or the whole crop with --aligned) and adds them to NAME's prototype, creating the person if
         new. --remove NAME takes a person out (a trained person is then reported as unknown).
-        --calibrate DATA... builds the gallery of a model trained without one, from its training
-        data (prototypes from the training part, threshold from the validation part for
-        --false-accept). --list prints the gallery. The model file is rewritten atomically.
+        --calibrate DATA... (re)builds the gallery of a model from its training data (prototypes
+        from the training part, threshold from the validation part for --false-accept). --list
+        prints the gallery. The model file is rewritten atomically.
         --leave-one-out DATA (no --model needed) measures all this on an aligned identity-folder
         dataset: trains (default settings, MobileNet) without one person, reports how many of their
         images are 'unknown', enrols --enrol-count of them and reports how many of the others are
-        then recognised, and the known people's test accuracy before and after.
+        then recognised, the known people's test accuracy before and after, and with --strangers
+        DIR how many faces of other people are taken for someone.
         """
     static let options: [OptionSpec] = [
         .value("model", "path", help: "Model (.fcw) to update."),
@@ -34,6 +38,7 @@ enum EnrollCommand: Command {
         .value("cache", "dir", help: "Feature cache folder (--calibrate).", default: "$XDG_CACHE_HOME/facecli or ~/.cache/facecli"),
         .value("leave-one-out", "dir", help: "Measure: train without --person (or each person in turn) of this dataset, then enrol them."),
         .value("enrol-count", "n", help: "With --leave-one-out: images enrolled.", default: "10"),
+        .value("strangers", "dir", help: "With --leave-one-out: faces of other people (aligned identity folders); reports how many are taken for someone."),
         .flag("list", help: "Print the people of the gallery and the threshold."),
         .value("weights", "path", help: "MTCNN weight file.", default: "Weights/mtcnn.fcw"),
         CommonOptions.threads,
@@ -125,20 +130,25 @@ enum EnrollCommand: Command {
         let scratch = NSTemporaryDirectory() + "/facecli-loo-\(getpid())"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        print("left out            threshold  unknown  recognised(after \(count))  known: head  open before  open after  images  seconds")
-        var sums = [Double](repeating: 0, count: 5)
+        let strangers = arguments.value("strangers")
+        print("left out            threshold  unknown  recognised(after \(count))  known: head  open before  open after  images  seconds"
+              + (strangers == nil ? "" : "  strangers accepted before  after"))
+        var sums = [Double](repeating: 0, count: 7)
         for p in people {
             let r = try OpenSetExperiment.run(root: data, leaveOut: p, extractor: extractor, settings: .standard, space: space,
                                               falseAcceptRate: rate, enrolCount: count, cacheDirectory: CacheLocation.folder(arguments.value("cache")),
-                                              scratch: scratch)
-            let v = [r.unknownRate, r.recognisedAfterEnrolment, r.knownClosedSet, r.knownBefore, r.knownAfter]
+                                              scratch: scratch, strangers: strangers)
+            let v = [r.unknownRate, r.recognisedAfterEnrolment, r.knownClosedSet, r.knownBefore, r.knownAfter,
+                     r.strangersAcceptedBefore ?? 0, r.strangersAcceptedAfter ?? 0]
             for i in v.indices { sums[i] += v[i] }
             print(p.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%9.4f  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%  %6d  %7.1f", r.threshold,
-                         100 * v[0], 100 * v[1], 100 * v[2], 100 * v[3], 100 * v[4], r.knownTestImages, r.seconds))
+                         100 * v[0], 100 * v[1], 100 * v[2], 100 * v[3], 100 * v[4], r.knownTestImages, r.seconds)
+                  + (strangers == nil ? "" : String(format: "  %24.1f %%  %4.1f %%", 100 * v[5], 100 * v[6])))
         }
         if people.count > 1 {
             let m = sums.map { 100 * $0 / Double(people.count) }
-            print("mean".padding(toLength: 29, withPad: " ", startingAt: 0) + String(format: "  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%", m[0], m[1], m[2], m[3], m[4]))
+            print("mean".padding(toLength: 29, withPad: " ", startingAt: 0) + String(format: "  %6.1f %%  %20.1f %%  %9.1f %%  %9.1f %%  %8.1f %%", m[0], m[1], m[2], m[3], m[4])
+                  + (strangers == nil ? "" : String(format: "  %40.1f %%  %4.1f %%", m[5], m[6])))
         }
         return .ok
     }
