@@ -70,8 +70,11 @@ public final class IdentityFeatures {
     /// detected face, or with `aligned` the file as an aligned crop.
     public func faceSource(aligned: Bool, decoder: ImageDecoder = ImageDecoder()) -> FaceSource {
         let o = detector.options
+        // Every setting that changes a chip is in the key: a changed template must never meet stale descriptors.
+        let template = aligner.canonicalLandmarks.map { String(format: "%.3f,%.3f", $0.x, $0.y) }.joined(separator: ";")
         let key = "identity-v1:" + (aligned ? "aligned:" : "detected:")
-            + "mtcnn-\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet)"
+            + "mtcnn-\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet):"
+            + "chip-\(aligner.size):\(template)"
         return FaceSource(key: key, cacheable: true) { [self] path in
             let image = try decoder.decode(path: path)
             if aligned { return chip(alignedCrop: image) }
