@@ -14,9 +14,9 @@ final class LeaveOneOutTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let r = try OpenSetExperiment.run(root: faces9, leaveOut: "Barack_Obama", extractor: WeightsLocation.backbone("mobilenet"),
-                                          settings: .standard, space: .identity, falseAcceptRate: 0.05, enrolCount: 10,
+                                          settings: .standard, space: .identity, falseAcceptRate: GalleryBuilder.defaultFalseAcceptRate, enrolCount: 10,
                                           cacheDirectory: scratch + "/cache", scratch: scratch, strangers: lfw10)
-        // Measured: 100 % unknown, 96.4 % recognised, 91.9 → 91.9 % known, strangers 0 → 1 %.
+        // Measured: 100 % unknown, 97.1 % recognised, 93.6 → 93.6 % known, strangers 0 → 1 %.
         XCTAssertGreaterThanOrEqual(r.unknownRate, 0.8)
         XCTAssertGreaterThanOrEqual(r.recognisedAfterEnrolment, 0.8)
         XCTAssertGreaterThanOrEqual(r.knownAfter, r.knownBefore - 0.02)

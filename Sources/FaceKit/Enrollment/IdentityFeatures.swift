@@ -9,9 +9,10 @@ import Tensor
 /// descriptors of faces aligned to dlib's 150 × 150 chip.
 ///
 /// Faces reach it two ways: detected in a photo (MTCNN's landmarks → chip), or as an aligned
-/// crop (`--aligned` data) whose alignment is not dlib's: MTCNN finds the landmarks inside the
-/// crop; a crop where it finds no face is taken as ArcFace-aligned (what `FaceSources.aligned`
-/// crops are meant to be).
+/// crop (`--aligned` data). A crop aligned as facecli aligns faces (the ArcFace template, as the
+/// faces9 crops are) is re-warped from that template, which is more exact than landmarks found
+/// again in a tight crop (faces9, verification: equal error rate 4.9 % instead of 6.8 %); a crop
+/// aligned otherwise (its landmarks found by MTCNN far from the template) is warped from them.
 ///
 /// Thread safety: as `FaceEmbedder` and `MTCNNDetector` (each serialises its own calls).
 public final class IdentityFeatures {
@@ -38,13 +39,21 @@ public final class IdentityFeatures {
 
     /// The chip of an aligned face crop (the whole image is the face).
     public func chip(alignedCrop image: RGBImage) -> RGBImage {
-        if let face = IdentityFeatures.largest(detector.detect(image)) { return chip(image, landmarks: face.landmarks) }
-        // No face found: take the centre square as an ArcFace-aligned crop.
-        let square = image.centerSquare(size: min(image.width, image.height))
-        let arcFace = FaceAligner(size: square.width).canonicalLandmarks
+        let side = min(image.width, image.height)
+        let offset = SIMD2(Float(image.width - side) / 2, Float(image.height - side) / 2)   // of the centre square
+        let arcFace = FaceAligner(size: side).canonicalLandmarks.map { $0 + offset }
+        if let face = IdentityFeatures.largest(detector.detect(image)) {
+            let found = face.landmarks.points
+            let deviation = zip(found, arcFace).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.reduce(0, +) / Float(found.count * side)
+            if deviation > IdentityFeatures.alignedTolerance { return chip(image, landmarks: face.landmarks) }
+        }
         let toChip = SimilarityTransform.estimate(from: arcFace, to: aligner.canonicalLandmarks)
-        return FaceAligner.warp(square, inverse: toChip.inverse, size: aligner.size)
+        return FaceAligner.warp(image, inverse: toChip.inverse, size: aligner.size)
     }
+
+    /// Mean distance (share of the crop side) between the landmarks MTCNN finds in a crop and the
+    /// ArcFace template within which the crop counts as ArcFace-aligned (faces9: 0.01–0.04).
+    public static let alignedTolerance: Float = 0.25
 
     static func largest(_ faces: [FaceDetection]) -> FaceDetection? {
         faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }
@@ -72,7 +81,7 @@ public final class IdentityFeatures {
         let o = detector.options
         // Every setting that changes a chip is in the key: a changed template must never meet stale descriptors.
         let template = aligner.canonicalLandmarks.map { String(format: "%.3f,%.3f", $0.x, $0.y) }.joined(separator: ";")
-        let key = "identity-v1:" + (aligned ? "aligned:" : "detected:")
+        let key = "identity-v2:" + (aligned ? "aligned-arcface-\(IdentityFeatures.alignedTolerance):" : "detected:")
             + "mtcnn-\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet):"
             + "chip-\(aligner.size):\(template)"
         return FaceSource(key: key, cacheable: true) { [self] path in

@@ -64,10 +64,10 @@ public enum OpenSetExperiment {
         pipeline.cacheFaces = faces.cacheable
         /// Feature rows `[N, f]` and, for an identity gallery, descriptor rows `[N, dim]` (one view
         /// per image, no mirror: the figures measure the gallery, not test-time flip).
-        func inputs(_ samples: [Sample]) throws -> (features: Tensor, descriptors: Tensor?) {
+        func inputs(_ samples: [Sample], photos: Bool = false) throws -> (features: Tensor, descriptors: Tensor?) {
             let f = try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1).set.features
             guard let identity = classifier.identity, gallery.space == .identity else { return (f, nil) }
-            let byPath = try identity.descriptors(of: samples, aligned: true, cacheDirectory: cacheDirectory, seed: settings.seed)
+            let byPath = try identity.descriptors(of: samples, aligned: !photos, cacheDirectory: cacheDirectory, seed: settings.seed)
             return (f, Tensor(shape: [samples.count, identity.embedder.dimension], scalars: try samples.flatMap { s -> [Float] in
                 guard let row = byPath[s.path] else { throw FileError(.badData, path: s.path, "no identity descriptor") }
                 return row
@@ -100,7 +100,14 @@ public enum OpenSetExperiment {
         let names = classifier.tasks[classifier.personTask!].labels
         let closed = Trainer.argmax(head).enumerated().filter { names[$0.element] == truth[$0.offset] }.count
         let before = zip(answers(testInputs), truth).filter { $0 == $1 }.count
-        let strangerInputs = try strangers.map { try inputs(Dataset(roots: [$0]).samples) }
+        // Strangers are photos (lfw10): their faces are found, not taken as aligned crops. Photos
+        // without a face found are left out.
+        let strangerInputs = try strangers.map { root -> (features: Tensor, descriptors: Tensor?) in
+            let all = try Dataset(roots: [root]).samples
+            guard let identity = classifier.identity, gallery.space == .identity else { return try inputs(all) }
+            let found = try identity.descriptors(of: all, aligned: false, cacheDirectory: cacheDirectory, seed: settings.seed)
+            return try inputs(all.filter { found[$0.path] != nil }, photos: true)
+        }
         func accepted(_ x: (features: Tensor, descriptors: Tensor?)) -> Double {
             let a = answers(x)
             return Double(a.filter { $0 != PersonGallery.unknownLabel }.count) / Double(max(a.count, 1))
