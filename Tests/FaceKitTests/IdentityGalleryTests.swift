@@ -35,6 +35,17 @@ final class IdentityGalleryTests: XCTestCase {
         let crop = FaceAligner(size: 224).align(image, landmarks: face.landmarks)
         let fromCrop = try identity.descriptors([identity.chip(alignedCrop: crop)]).scalars
         XCTAssertLessThan(Self.distance(fromCrop, golden["astronaut"]!), 0.3)
+        // A crop aligned otherwise (the face half the size, in the lower right: its landmarks a
+        // quarter of the side from the template's): warped from the landmarks MTCNN finds in it.
+        let centre = SIMD2<Float>(56, 56)
+        let shifted = FaceAligner.Template(points: FaceAligner.arcFace112.map { centre + 0.5 * ($0 - centre) + SIMD2(28, 10) }, side: 112)
+        let offCentre = FaceAligner(size: 224, template: shifted).align(image, landmarks: face.landmarks)
+        let fromOffCentre = try identity.descriptors([identity.chip(alignedCrop: offCentre)]).scalars
+        XCTAssertLessThan(Self.distance(fromOffCentre, golden["astronaut"]!), 0.3)
+        let asIfCentred = FaceAligner.warp(offCentre, inverse: SimilarityTransform.estimate(
+            from: FaceAligner(size: 224).canonicalLandmarks, to: identity.aligner.canonicalLandmarks).inverse, size: 150)
+        XCTAssertGreaterThan(Self.distance(try identity.descriptors([asIfCentred]).scalars, golden["astronaut"]!), 0.3,
+                             "the template would have misplaced this face")
     }
 
     /// A gallery in the identity space is neither centred nor scaled, and answers for every person
