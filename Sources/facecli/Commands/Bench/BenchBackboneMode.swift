@@ -11,11 +11,11 @@ enum BenchBackboneMode: BenchMode {
     static let selector = OptionSpec.value("backbone", "name", help: "Benchmark a backbone: mobilenet, mobilenetv2 or inceptionv3.")
     static let options: [OptionSpec] = [
         .value("input", "n", help: "Input side in pixels.", default: "128"),
-        .value("batch", "n", help: "Images per forward pass.", default: "1"),
-        .value("warmup", "n", help: "Untimed forward passes first.", default: "10"),
+        ForwardBenchOptions.batch,
+        ForwardBenchOptions.warmup,
         .value("weights", "path", help: "Weight file to load.", default: "Weights/NAME.fcw if present, else random"),
         .flag("json", help: "Print one JSON object (median_ms, p90_ms, min_ms, fps, gflops, …)."),
-        .flag("profile", help: "Also print each layer's fastest time over the timed runs (CPU clock with 1 thread, wall clock with more), slowest first, on stderr."),
+        ForwardBenchOptions.profile,
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
@@ -116,3 +116,10 @@ enum BenchBackboneMode: BenchMode {
 
 /// Results of timed work are folded in here so that the optimiser cannot delete the work.
 nonisolated(unsafe) var benchmarkSink: UInt32 = 0
+
+/// Options of the modes that time a network's forward pass (`--backbone`, `--embedding`).
+enum ForwardBenchOptions {
+    static let batch = OptionSpec.value("batch", "n", help: "Images per forward pass.", default: "1")
+    static let warmup = OptionSpec.value("warmup", "n", help: "Untimed forward passes first.", default: "10")
+    static let profile = OptionSpec.flag("profile", help: "Also print each layer's fastest time over the timed runs (CPU clock with 1 thread, wall clock with more), slowest first, on stderr.")
+}

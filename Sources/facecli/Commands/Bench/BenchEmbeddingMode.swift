@@ -14,11 +14,11 @@ enum BenchEmbeddingMode: BenchMode {
     static let selector = OptionSpec.flag("embedding", help: "Benchmark the face-identity network (Weights/face-embedding.fcw) on 150×150 chips.")
     static let options: [OptionSpec] = [
         .value("chip", "path", help: "The chip: 150×150×3 raw RGB bytes (.rgb) or an image (resized to 150×150).", default: "seeded random pixels"),
-        .value("batch", "n", help: "Images per forward pass.", default: "1"),
-        .value("warmup", "n", help: "Untimed forward passes first.", default: "10"),
+        ForwardBenchOptions.batch,
+        ForwardBenchOptions.warmup,
         .value("weights", "path", help: "Weight file to load.", default: "Weights/face-embedding.fcw"),
         .flag("json", help: "Print one JSON object (median_ms, p90_ms, min_ms, …, and the chip's descriptor)."),
-        .flag("profile", help: "Also print each layer's fastest time over the timed runs (CPU clock with 1 thread, wall clock with more), slowest first, on stderr."),
+        ForwardBenchOptions.profile,
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> ExitCode {
