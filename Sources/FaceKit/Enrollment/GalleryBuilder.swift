@@ -50,7 +50,10 @@ public enum GalleryBuilder {
             // Descriptors of the faces as the model saw them: aligned crops stay crops, photos are detected.
             let identity = try identity ?? IdentityFeatures()
             let aligned = faces.key == FaceSources.aligned(size: 1).key
-            let wanted = split.train + (split.validation.isEmpty ? [] : split.validation)
+            // Only faces of the model's people (a dataset with partial labels has many others).
+            let wanted = (split.train + split.validation).filter { i in
+                let y = dataset.samples[i].labels[d]; return y >= 0 && toModel[y] >= 0
+            }
             let byPath = try identity.descriptors(of: wanted.map { dataset.samples[$0] }, aligned: aligned,
                                                   cacheDirectory: cacheDirectory, seed: model.info.settings.seed)
             func rows(_ indices: [Int]) -> (Tensor, [Int]) {

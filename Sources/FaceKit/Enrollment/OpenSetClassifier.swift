@@ -73,7 +73,8 @@ public final class OpenSetClassifier {
         let views = testTimeFlip ? 2 : 1
         let inputs = views == 2 ? faces.flatMap { [$0, Augmentation.transform($0, flip: true)] } : faces
         precondition(chips == nil || chips!.count == faces.count, "OpenSetClassifier.scores: one chip per face")
-        let descriptors = try chips.flatMap { c in try identity.map { usesIdentity ? try $0.descriptors(c, mirror: testTimeFlip) : nil } ?? nil }
+        var descriptors: Tensor?   // [N, dim]
+        if let chips, usesIdentity, let identity { descriptors = try identity.descriptors(chips, mirror: testTimeFlip) }
         return scores(features: try extractor.features(inputs), views: views, descriptors: descriptors)   // features [N·views, featureCount]
     }
 

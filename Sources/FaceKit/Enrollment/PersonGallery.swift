@@ -235,10 +235,6 @@ public struct PersonGallery: Equatable, Sendable {
         var sum = [Float](repeating: 0, count: dim)
         let faces = (0..<n).map { r in normalise(raw.scalars[(r * dim)..<((r + 1) * dim)]) }
         for e in faces { for j in 0..<dim { sum[j] += e[j] } }
-        defer {
-            knownFaces += faces
-            knownFaceNames += Array(repeating: name, count: n)
-        }
         removed.removeAll { $0 == name }
         if let k = people.firstIndex(where: { $0.name == name }) {
             let old = Float(people[k].count)
@@ -254,6 +250,8 @@ public struct PersonGallery: Equatable, Sendable {
             let rate = calibration?.falseAcceptRate ?? GalleryBuilder.defaultFalseAcceptRate
             people[k].threshold = PersonGallery.threshold(others, falseAcceptRate: rate)
         }
+        knownFaces += faces
+        knownFaceNames += Array(repeating: name, count: n)
     }
 
     /// Known faces needed to calibrate an enrolled person's own threshold.
