@@ -79,7 +79,7 @@ final class EnrollGalleryTests: XCTestCase {
     func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 
     /// An enrolled person's own threshold: at most the calibration's false-accept rate of the other
-    /// known faces reach their prototype; their faces join
+    /// known faces reach their prototype, and it is never far below the gallery's; their faces join
     /// the known faces (later enrolments are calibrated on them too) and leave with them.
     func testEnrolledPersonsThresholdIsCalibratedOnTheOtherKnownFaces() {
         let dim = 32
@@ -99,6 +99,7 @@ final class EnrollGalleryTests: XCTestCase {
 
         g.enroll("new", embeddings: rows(3, 0..<10))
         let t = try! XCTUnwrap(g.people.last?.threshold)
+        XCTAssertGreaterThanOrEqual(t, g.threshold - PersonGallery.enrolledThresholdFloor)
         let reaching = g.knownFaces.prefix(30).filter { dot($0, g.prototypes[3]) >= t }.count
         XCTAssertLessThanOrEqual(reaching, 3, "at most 10 % of the 30 other known faces")
         XCTAssertEqual(g.knownFaces.count, 40)

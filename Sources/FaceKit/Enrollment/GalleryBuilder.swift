@@ -9,7 +9,7 @@ import Tensor
 public enum GalleryBuilder {
     /// The default target false-accept rate of the unknown-person threshold (faces9 leave-one-out,
     /// docs/training.md: 3 % balances strangers reported unknown against people recognised; the
-    /// rate measured on real strangers, lfw10, is lower: 0.3 % before and 1.8 % after an enrolment).
+    /// rate measured on real strangers, lfw10, is lower: 0.3 % before and 1.4 % after an enrolment).
     public static let defaultFalseAcceptRate = 0.03
     /// The default embedding space (see `PersonGallery.Space` and docs/training.md, "Unknown people
     /// and enrolment").

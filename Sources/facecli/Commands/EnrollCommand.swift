@@ -165,7 +165,9 @@ enum EnrollCommand: Command {
                                 100 * c.falseAcceptRate, c.faces, 100 * c.falseRejectRate))
         }
         for p in g.people {
-            lines.append("  \(p.name): \(p.count) faces" + (p.enrolled ? ", enrolled" : "") + (g.removed.contains(p.name) ? ", removed" : ""))
+            lines.append("  \(p.name): \(p.count) faces" + (p.enrolled ? ", enrolled" : "")
+                         + (p.threshold.map { String(format: ", own threshold %.4f", $0) } ?? "")
+                         + (g.removed.contains(p.name) ? ", removed" : ""))
         }
         return lines.joined(separator: "\n")
     }
