@@ -17,15 +17,21 @@ extension FaceSources {
     /// Crops are cached (detection is the expensive part); the key carries every detector and
     /// alignment setting so that changing one never returns a stale crop.
     public static func detected(detector: MTCNNDetector, aligner: FaceAligner, decoder: ImageDecoder = ImageDecoder()) -> FaceSource {
-        let o = detector.options
-        let key = "mtcnn-v1:\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet):"
-            + "\(aligner.method.rawValue)-\(aligner.size)"
+        let key = detectorKey(detector) + ":\(aligner.method.rawValue)-\(aligner.size)"
         return FaceSource(key: key, cacheable: true) { path in
             let image = try decoder.decode(path: path)
-            guard let face = detector.detect(image).max(by: { $0.box.width * $0.box.height < $1.box.width * $1.box.height }) else {
-                return nil
-            }
-            return aligner.align(image, landmarks: face.landmarks)
+            return largest(detector.detect(image)).map { aligner.align(image, landmarks: $0.landmarks) }
         }
+    }
+
+    /// Every detector setting that changes which face is found, for cache keys.
+    public static func detectorKey(_ detector: MTCNNDetector) -> String {
+        let o = detector.options
+        return "mtcnn-v1:\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet)"
+    }
+
+    /// The face with the largest box: the subject of a photo, rather than someone behind them.
+    public static func largest(_ faces: [FaceDetection]) -> FaceDetection? {
+        faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }
     }
 }

@@ -40,9 +40,6 @@ public enum GalleryBuilder {
               let d = dataset.tasks.firstIndex(where: { $0.name == "person" }) else {
             throw GalleryError.noPersonTask
         }
-        var pipeline = FeaturePipeline(extractor: extractor, cache: try FeatureCache(directory: cacheDirectory),
-                                       preprocessingKey: faces.key, seed: model.info.settings.seed, prepareFace: faces.prepare)
-        pipeline.cacheFaces = faces.cacheable
         let names = model.info.tasks[person].labels
         // Dataset label index → model class index (the same names; a person unknown to the model is skipped).
         let toModel = dataset.tasks[d].labels.map { names.firstIndex(of: $0) ?? -1 }
@@ -67,6 +64,9 @@ public enum GalleryBuilder {
             return PersonGallery.build(names: names, space: space, train: train, trainLabels: trainLabels,
                                        validation: validation, validationLabels: validationLabels, falseAcceptRate: falseAcceptRate)
         }
+        var pipeline = FeaturePipeline(extractor: extractor, cache: try FeatureCache(directory: cacheDirectory),
+                                       preprocessingKey: faces.key, seed: model.info.settings.seed, prepareFace: faces.prepare)
+        pipeline.cacheFaces = faces.cacheable
         func part(_ indices: [Int]) throws -> (Tensor, [Int]) {
             let out = try pipeline.features(samples: indices.map { dataset.samples[$0] }, tasks: dataset.tasks.count, views: 1)
             let labels = out.set.labels[d].map { $0 < 0 ? -1 : toModel[$0] }

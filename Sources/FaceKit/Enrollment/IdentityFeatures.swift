@@ -42,7 +42,7 @@ public final class IdentityFeatures {
         let side = min(image.width, image.height)
         let offset = SIMD2(Float(image.width - side) / 2, Float(image.height - side) / 2)   // of the centre square
         let arcFace = FaceAligner(size: side).canonicalLandmarks.map { $0 + offset }
-        if let face = IdentityFeatures.largest(detector.detect(image)) {
+        if let face = FaceSources.largest(detector.detect(image)) {
             let found = face.landmarks.points
             let deviation = zip(found, arcFace).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.reduce(0, +) / Float(found.count * side)
             if deviation > IdentityFeatures.alignedTolerance { return chip(image, landmarks: face.landmarks) }
@@ -54,10 +54,6 @@ public final class IdentityFeatures {
     /// Mean distance (share of the crop side) between the landmarks MTCNN finds in a crop and the
     /// ArcFace template within which the crop counts as ArcFace-aligned (faces9: 0.01–0.04).
     public static let alignedTolerance: Float = 0.25
-
-    static func largest(_ faces: [FaceDetection]) -> FaceDetection? {
-        faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }
-    }
 
     /// Descriptors `[N, dim]` of chips; with `mirror` each is the mean of the chip's and its mirror
     /// image's (measured on faces9 leave-one-out: about one point more on every figure).
@@ -78,16 +74,14 @@ public final class IdentityFeatures {
     /// Image file → chip, for `FeaturePipeline` (descriptors cached like features): the largest
     /// detected face, or with `aligned` the file as an aligned crop.
     public func faceSource(aligned: Bool, decoder: ImageDecoder = ImageDecoder()) -> FaceSource {
-        let o = detector.options
         // Every setting that changes a chip is in the key: a changed template must never meet stale descriptors.
         let template = aligner.canonicalLandmarks.map { String(format: "%.3f,%.3f", $0.x, $0.y) }.joined(separator: ";")
         let key = "identity-v2:" + (aligned ? "aligned-arcface-\(IdentityFeatures.alignedTolerance):" : "detected:")
-            + "mtcnn-\(o.minFaceSize),\(o.scaleFactor),\(o.thresholds.pnet),\(o.thresholds.rnet),\(o.thresholds.onet):"
-            + "chip-\(aligner.size):\(template)"
+            + FaceSources.detectorKey(detector) + ":chip-\(aligner.size):\(template)"
         return FaceSource(key: key, cacheable: true) { [self] path in
             let image = try decoder.decode(path: path)
             if aligned { return chip(alignedCrop: image) }
-            return IdentityFeatures.largest(detector.detect(image)).map { chip(image, landmarks: $0.landmarks) }
+            return FaceSources.largest(detector.detect(image)).map { chip(image, landmarks: $0.landmarks) }
         }
     }
 
@@ -103,5 +97,14 @@ public final class IdentityFeatures {
         var byPath = [String: [Float]]()
         for (row, i) in out.kept.enumerated() { byPath[samples[i].path] = Array(rows.scalars[(row * d)..<((row + 1) * d)]) }
         return byPath
+    }
+
+    /// `[samples.count, dim]`: the rows of `byPath` (from `descriptors(of:…)`) in `samples`' order;
+    /// a sample without a descriptor is an error naming its file.
+    public func rows(_ byPath: [String: [Float]], of samples: [Sample]) throws -> Tensor {
+        Tensor(shape: [samples.count, embedder.dimension], scalars: try samples.flatMap { s -> [Float] in
+            guard let row = byPath[s.path] else { throw FileError(.badData, path: s.path, "the identity network found no face") }
+            return row
+        })
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import MTLNet
-import Support
 import Tensor
 
 /// The issue-7 measurement of unknown people and enrolment: train on every person of an
@@ -64,14 +63,13 @@ public enum OpenSetExperiment {
         pipeline.cacheFaces = faces.cacheable
         /// Feature rows `[N, f]` and, for an identity gallery, descriptor rows `[N, dim]` (one view
         /// per image, no mirror: the figures measure the gallery, not test-time flip).
-        func inputs(_ samples: [Sample], photos: Bool = false) throws -> (features: Tensor, descriptors: Tensor?) {
+        let identity = gallery.space == .identity ? classifier.identity : nil
+        /// `byPath`: descriptors already made (else those of aligned crops are).
+        func inputs(_ samples: [Sample], byPath known: [String: [Float]]? = nil) throws -> (features: Tensor, descriptors: Tensor?) {
             let f = try pipeline.features(samples: samples, tasks: samples.first?.labels.count ?? 0, views: 1).set.features
-            guard let identity = classifier.identity, gallery.space == .identity else { return (f, nil) }
-            let byPath = try identity.descriptors(of: samples, aligned: !photos, cacheDirectory: cacheDirectory, seed: settings.seed)
-            return (f, Tensor(shape: [samples.count, identity.embedder.dimension], scalars: try samples.flatMap { s -> [Float] in
-                guard let row = byPath[s.path] else { throw FileError(.badData, path: s.path, "no identity descriptor") }
-                return row
-            }))
+            guard let identity else { return (f, nil) }
+            let byPath = try known ?? identity.descriptors(of: samples, aligned: true, cacheDirectory: cacheDirectory, seed: settings.seed)
+            return (f, try identity.rows(byPath, of: samples))
         }
         func answers(_ x: (features: Tensor, descriptors: Tensor?)) -> [String] {
             classifier.personAnswers(features: x.features, views: 1, descriptors: x.descriptors)
@@ -104,9 +102,9 @@ public enum OpenSetExperiment {
         // without a face found are left out.
         let strangerInputs = try strangers.map { root -> (features: Tensor, descriptors: Tensor?) in
             let all = try Dataset(roots: [root]).samples
-            guard let identity = classifier.identity, gallery.space == .identity else { return try inputs(all) }
+            guard let identity else { return try inputs(all) }
             let found = try identity.descriptors(of: all, aligned: false, cacheDirectory: cacheDirectory, seed: settings.seed)
-            return try inputs(all.filter { found[$0.path] != nil }, photos: true)
+            return try inputs(all.filter { found[$0.path] != nil }, byPath: found)
         }
         func accepted(_ x: (features: Tensor, descriptors: Tensor?)) -> Double {
             let a = answers(x)

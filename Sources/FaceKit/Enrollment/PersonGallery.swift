@@ -181,6 +181,27 @@ public struct PersonGallery: Equatable, Sendable {
     static func fitted(names: [String], space: Space, train: Tensor, labels: [Int], without: Int?) -> PersonGallery {
         let dim = train.shape[1]
         let rows = labels.indices.filter { labels[$0] >= 0 && labels[$0] != without }
+        // The identity space is compared raw, as dlib compares its descriptors: centring or scaling
+        // on the few training people would fit it to them.
+        let (mean, scale) = space == .identity
+            ? ([Float](repeating: 0, count: dim), [Float](repeating: 1, count: dim))
+            : centring(names: names, train: train, labels: labels, rows: rows)
+        var gallery = PersonGallery(space: space, threshold: 0, calibration: nil,
+                                    people: names.map { Person(name: $0, count: 0, enrolled: false) },
+                                    prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, scale: scale, removed: [])
+        for r in rows {
+            let e = gallery.normalise(train.scalars[(r * dim)..<((r + 1) * dim)])
+            let c = labels[r]
+            for j in 0..<dim { gallery.prototypes[c][j] += e[j] }
+            gallery.people[c].count += 1
+        }
+        gallery.prototypes = gallery.prototypes.map(unit)
+        return gallery
+    }
+
+    /// Mean of `rows` and 1 / the within-person standard deviation of each value.
+    static func centring(names: [String], train: Tensor, labels: [Int], rows: [Int]) -> (mean: [Float], scale: [Float]) {
+        let dim = train.shape[1]
         var mean = [Float](repeating: 0, count: dim)
         for r in rows { for j in 0..<dim { mean[j] += train.scalars[r * dim + j] } }
         mean = mean.map { $0 / Float(max(rows.count, 1)) }
@@ -198,23 +219,7 @@ public struct PersonGallery: Equatable, Sendable {
         }
         variance = variance.map { $0 / Float(max(rows.count, 1)) }
         let floor = max(variance.reduce(0, +) / Float(dim) * 0.05, 1e-12)   // values that never vary must not dominate
-        var scale = variance.map { 1 / ($0 + floor).squareRoot() }
-        if space == .identity {
-            // Its network already spreads people apart; centring or scaling on the few training
-            // people would fit it to them (measured: no better for strangers).
-            mean = [Float](repeating: 0, count: dim); scale = [Float](repeating: 1, count: dim)
-        }
-        var gallery = PersonGallery(space: space, threshold: 0, calibration: nil,
-                                    people: names.map { Person(name: $0, count: 0, enrolled: false) },
-                                    prototypes: names.map { _ in [Float](repeating: 0, count: dim) }, mean: mean, scale: scale, removed: [])
-        for r in rows {
-            let e = gallery.normalise(train.scalars[(r * dim)..<((r + 1) * dim)])
-            let c = labels[r]
-            for j in 0..<dim { gallery.prototypes[c][j] += e[j] }
-            gallery.people[c].count += 1
-        }
-        gallery.prototypes = gallery.prototypes.map(unit)
-        return gallery
+        return (mean, variance.map { 1 / ($0 + floor).squareRoot() })
     }
 
     // MARK: - Enrolment
@@ -259,8 +264,9 @@ public struct PersonGallery: Equatable, Sendable {
     public static let minimumKnownFaces = 20
     /// How far an enrolled person's own threshold may go below the gallery's: known faces unlike
     /// the newcomer (an older man among young actresses) would otherwise leave them a threshold
-    /// strangers like them pass (faces9 leave-one-out: recognised unchanged, lfw10 strangers taken
-    /// for someone after an enrolment 1.9 → 1.4 %, with descriptors dumped for the experiment).
+    /// strangers like them pass (`enroll --leave-one-out ../shared/data/faces9 --strangers
+    /// ../shared/data/lfw10`: recognised unchanged, strangers taken for someone after an enrolment
+    /// 1.8 → 1.4 %).
     public static let enrolledThresholdFloor: Float = 0.03
 
     /// Takes `name` out: an enrolled person is deleted; a trained person is marked removed.

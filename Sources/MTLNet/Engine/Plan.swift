@@ -101,6 +101,11 @@ final class Plan {
             perThread = max(perThread, f.scratchCount(inChannels: g.inChannels))
             paddedCount = max(paddedCount, FastConvolution.paddedInputCount(f.kind, g))
         }
+        let strides = rowStride
+        for case let .addExtended(a, b, o, _) in graph.nodes {
+            precondition([a, b, o].allSatisfy { strides[$0] == graph.channels[$0] },
+                         "InferenceGraph: a zero-extended add reads and writes whole maps")
+        }
         padded = .allocate(capacity: paddedCount)
         padded.initialize(repeating: 0, count: paddedCount)
         scratchPerThread = max(perThread, 16)
@@ -175,8 +180,6 @@ final class Plan {
                 Kernels.add(pointer(a, input: input), pointer(b, input: input), output: pointer(o, input: input),
                             count: count, threads: threads, pool: pool)
             case let .addExtended(a, b, o, activation):
-                precondition([a, b, o].allSatisfy { rowStride[$0] == graph.channels[$0] },
-                             "InferenceGraph: a zero-extended add reads and writes whole maps")
                 func map(_ v: Int) -> Kernels.MapShape { Kernels.MapShape(height: size[v].h, width: size[v].w, channels: graph.channels[v]) }
                 Kernels.addZeroExtended(pointer(a, input: input), map(a), pointer(b, input: input), map(b),
                                         output: pointer(o, input: input), map(o), batch: batch, activation: activation)

@@ -62,10 +62,7 @@ enum EvalCommand: Command {
                     // Identity descriptors of the same images, faces prepared as the model's were.
                     let byPath = try identity.descriptors(of: images, aligned: faces.key == FaceSources.aligned(size: 1).key,
                                                           cacheDirectory: cache, seed: model.info.settings.seed)
-                    let missing = images.filter { byPath[$0.path] == nil }
-                    guard missing.isEmpty else { throw FileError(.badData, path: missing[0].path, "the identity network found no face") }
-                    let descriptors = Tensor(shape: [images.count, identity.embedder.dimension], scalars: images.flatMap { byPath[$0.path]! })
-                    return classifier.personAnswers(features: features, views: views, descriptors: descriptors)
+                    return classifier.personAnswers(features: features, views: views, descriptors: try identity.rows(byPath, of: images))
                 }
             }
         }

@@ -45,19 +45,10 @@ enum BenchBackboneMode: BenchMode {
         }
         var rng = SeededRandom(seed: 3)
         let pixels = Tensor(randomUniform: [batch, input, input, 3], in: 0...255, using: &rng)
-        for _ in 0..<warmup { benchmarkSink &+= try backbone.features(ofPixels: pixels).scalars[0].bitPattern }
-        if arguments.flag("profile") { backbone.graph.nodeSeconds = [Double](repeating: .infinity, count: backbone.graph.nodeCount) }
-        var times = [Double]()
-        times.reserveCapacity(runs)
-        for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let f = try backbone.features(ofPixels: pixels)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            benchmarkSink &+= f.scalars[0].bitPattern
+        let t = try ForwardBenchOptions.time(runs: runs, warmup: warmup, profile: arguments.flag("profile") ? backbone.graph : nil) {
+            try backbone.features(ofPixels: pixels)
         }
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        let p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
+        let median = t.median, p90 = t.p90, times = t.sorted
         let macs = backbone.macsPerImage
         let fps = Double(batch) * 1000 / median
         let gflops = 2 * Double(macs) * Double(batch) / (median * 1e6)
@@ -117,8 +108,34 @@ enum BenchBackboneMode: BenchMode {
 /// Results of timed work are folded in here so that the optimiser cannot delete the work.
 nonisolated(unsafe) var benchmarkSink: UInt32 = 0
 
-/// Options of the modes that time a network's forward pass (`--backbone`, `--embedding`).
+/// Options and timing of the modes that time a network's forward pass (`--backbone`, `--embedding`).
 enum ForwardBenchOptions {
+    struct Timing {
+        /// Wall milliseconds per run, ascending; process CPU milliseconds (all threads), ascending.
+        let sorted: [Double], cpuSorted: [Double]
+        var median: Double { Timing.median(sorted) }
+        var cpuMedian: Double { Timing.median(cpuSorted) }
+        var p90: Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)] }
+        static func median(_ v: [Double]) -> Double { v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2 }
+    }
+
+    /// `warmup` untimed then `runs` timed calls of `forward`; with `profile`, the graph keeps each
+    /// node's fastest time over the timed runs.
+    static func time(runs: Int, warmup: Int, profile: InferenceGraph?, _ forward: () throws -> Tensor) throws -> Timing {
+        for _ in 0..<warmup { benchmarkSink &+= try forward().scalars[0].bitPattern }
+        if let profile { profile.nodeSeconds = [Double](repeating: .infinity, count: profile.nodeCount) }
+        var times = [Double](), cpu = [Double]()
+        times.reserveCapacity(runs); cpu.reserveCapacity(runs)
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUTime()
+            let out = try forward()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            cpu.append((processCPUTime() - cpuStart) * 1e3)
+            benchmarkSink &+= out.scalars[0].bitPattern
+        }
+        return Timing(sorted: times.sorted(), cpuSorted: cpu.sorted())
+    }
+
     static let batch = OptionSpec.value("batch", "n", help: "Images per forward pass.", default: "1")
     static let warmup = OptionSpec.value("warmup", "n", help: "Untimed forward passes first.", default: "10")
     static let profile = OptionSpec.flag("profile", help: "Also print each layer's fastest time over the timed runs (CPU clock with 1 thread, wall clock with more), slowest first, on stderr.")

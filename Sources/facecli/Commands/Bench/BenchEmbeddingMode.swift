@@ -44,22 +44,12 @@ enum BenchEmbeddingMode: BenchMode {
         }
         let chips = [RGBImage](repeating: chip, count: batch)
 
-        var descriptor = try embedder.descriptors(of: chips)
-        for _ in 0..<warmup { descriptor = try embedder.descriptors(of: chips) }
-        if arguments.flag("profile") { embedder.graph.nodeSeconds = [Double](repeating: .infinity, count: embedder.graph.nodeCount) }
+        let descriptor = try embedder.descriptors(of: chips)
         // Wall time, and process CPU time (all threads): on a busy machine the latter still shows the work done.
-        var times = [Double](), cpu = [Double]()
-        times.reserveCapacity(runs); cpu.reserveCapacity(runs)
-        for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUTime()
-            let d = try embedder.descriptors(of: chips)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            cpu.append((processCPUTime() - cpuStart) * 1e3)
-            benchmarkSink &+= d.scalars[0].bitPattern
+        let t = try ForwardBenchOptions.time(runs: runs, warmup: warmup, profile: arguments.flag("profile") ? embedder.graph : nil) {
+            try embedder.descriptors(of: chips)
         }
-        times.sort(); cpu.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        let p90 = times[min(times.count - 1, Int((Double(times.count) * 0.9).rounded(.up)) - 1)]
+        let median = t.median, p90 = t.p90, times = t.sorted
         // The dense 256 → 128 layer is counted too: it is part of each call, as in dlib.
         let macs = try embedder.graph.macs(height: side, width: side) + embedder.graph.channels(of: embedder.graph.output) * embedder.dimension
         let fps = Double(batch) * 1000 / median
@@ -71,7 +61,7 @@ enum BenchEmbeddingMode: BenchMode {
             let fields = [("network", q(FaceEmbedder.architecture)), ("weights", q(embedder.source)), ("chip", q(chipName)),
                           ("input", "\(side)"), ("batch", "\(batch)"), ("threads", "\(threads)"), ("runs", "\(runs)"),
                           ("warmup", "\(warmup)"), ("median_ms", f(median)), ("p90_ms", f(p90)), ("min_ms", f(times[0])),
-                          ("cpu_median_ms", f(cpu[cpu.count / 2])), ("fps", f(fps)), ("gflops", f(gflops)), ("macs_per_image", "\(macs)"),
+                          ("cpu_median_ms", f(t.cpuMedian)), ("fps", f(fps)), ("gflops", f(gflops)), ("macs_per_image", "\(macs)"),
                           ("peak_rss_mb", rss.map { f($0) } ?? "null"),
                           ("descriptor", "[" + first.map { String(format: "%.8g", $0) }.joined(separator: ", ") + "]")]
             BenchBackboneMode.printJSONObject(fields)
@@ -79,7 +69,7 @@ enum BenchEmbeddingMode: BenchMode {
             print("embedding \(FaceEmbedder.architecture) → \(embedder.dimension)-d, weights \(embedder.source), chip \(chipName)")
             print("input     \(batch) × \(side) × \(side) × 3, \(threads) thread\(threads == 1 ? "" : "s"), \(runs) runs after \(warmup) warm-up")
             print(String(format: "latency   median %.3f ms, p90 %.3f ms, min %.3f ms (CPU time: median %.3f ms)",
-                         median, p90, times[0], cpu[cpu.count / 2]))
+                         median, p90, times[0], t.cpuMedian))
             print(String(format: "speed     %.1f chips/s, %.1f GFLOP/s (%.1f M multiply-adds per chip)", fps, gflops, Double(macs) / 1e6))
             print("memory    peak resident \(rss.map { String(format: "%.1f MB", $0) } ?? "unknown")")
         }
